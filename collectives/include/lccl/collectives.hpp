@@ -1,0 +1,73 @@
+// lccl/collectives.hpp — NCCL-semantics collectives on one communicator.
+//
+// Counts, roots, in-place rules and stream ordering follow NCCL:
+//  - allReduce:     count elements in, count out; in place when send == recv.
+//  - allGather:     sendCount per rank in, size*sendCount out; in place when
+//                   send == recv + rank*sendCount.
+//  - reduceScatter: size*recvCount in, recvCount out; in place when
+//                   recv == send + rank*recvCount.
+//  - broadcast / reduce: count elements, `root` is a rank.
+//  - allToAll:      countPerPeer elements to and from every rank.
+//  - allToAllv:     per-peer counts and displacements, in elements.
+//  - send / recv:   matched per (peer, order); batch them inside
+//                   groupStart()/groupEnd() to avoid deadlock.
+// Every call is asynchronous on `stream`, does no host synchronisation and no
+// allocation after warm-up, and may be captured in a CUDA graph. Errors are
+// thrown as lccl's typed exceptions (InvalidArgumentError for bad input).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "lccl/communicator.hpp"
+#include "lccl/gpu.hpp"
+
+namespace lccl {
+
+enum class DataType : int {
+  Int8 = 0, Uint8, Int32, Uint32, Int64, Uint64, Float16, Float32, Float64, BFloat16,
+  Fp8E4M3, Fp8E5M2, Count
+};
+enum class ReduceOp : int { Sum = 0, Prod, Max, Min, Avg, PreMulSum, Count };
+
+size_t dataTypeSize(DataType t);
+const char* dataTypeName(DataType t);   // nccl-tests spelling: int8, bfloat16, ...
+const char* reduceOpName(ReduceOp op);  // sum, prod, max, min, avg, premulsum
+
+class Collectives {
+ public:
+  explicit Collectives(std::shared_ptr<Communicator> comm);
+  ~Collectives();
+  Collectives(const Collectives&) = delete;
+  Collectives& operator=(const Collectives&) = delete;
+
+  Communicator& comm() const;
+
+  void allReduce(const void* send, void* recv, size_t count, DataType type, ReduceOp op,
+                 gpuStream_t stream);
+  void allGather(const void* send, void* recv, size_t sendCount, DataType type,
+                 gpuStream_t stream);
+  void reduceScatter(const void* send, void* recv, size_t recvCount, DataType type, ReduceOp op,
+                     gpuStream_t stream);
+  void broadcast(const void* send, void* recv, size_t count, DataType type, int root,
+                 gpuStream_t stream);
+  void reduce(const void* send, void* recv, size_t count, DataType type, ReduceOp op, int root,
+              gpuStream_t stream);
+  void allToAll(const void* send, void* recv, size_t countPerPeer, DataType type,
+                gpuStream_t stream);
+  void allToAllv(const void* send, const size_t* sendCounts, const size_t* sendDispls, void* recv,
+                 const size_t* recvCounts, const size_t* recvDispls, DataType type,
+                 gpuStream_t stream);
+  void send(const void* buf, size_t count, DataType type, int peer, gpuStream_t stream);
+  void recv(void* buf, size_t count, DataType type, int peer, gpuStream_t stream);
+  void groupStart();
+  void groupEnd();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lccl

@@ -1,0 +1,39 @@
+// lccl/connection.hpp — a link from this rank to one peer, and what it can do.
+//
+// Transports publish capabilities; layers above choose by them (for example a
+// memory channel needs directLoadStore), never by transport name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lccl/gpu.hpp"
+#include "lccl/memory.hpp"
+
+namespace lccl {
+
+enum class LinkType : uint32_t { Self = 0, NVLink = 1, PCIe = 2, Network = 3 };
+const char* linkTypeName(LinkType t);
+
+struct TransportCaps {
+  const char* transport = "";     // for logs only
+  LinkType link = LinkType::Network;
+  bool directLoadStore = false;   // kernels may load/store the peer's registered memory
+  bool atomics = false;           // ... including system-scope atomics
+  bool copyEngine = false;        // write() runs on the copy engine (no SMs used)
+  bool needsProxy = false;        // device-initiated transfers go through a host proxy
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual const TransportCaps& caps() const = 0;
+  virtual int remoteRank() const = 0;
+  // Host-initiated, stream-ordered copy from local `src` to the peer's `dst`.
+  virtual void write(const RegisteredMemory& dst, size_t dstOffset, const void* src,
+                     size_t bytes, gpuStream_t stream) = 0;
+};
+
+}  // namespace lccl

@@ -1,0 +1,135 @@
+#include "lccl/env.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
+
+#include "lccl/errors.hpp"
+
+namespace lccl {
+
+const std::vector<EnvVar>& Env::registry() {
+  static const std::vector<EnvVar> vars = {
+      {"LCCL_DEBUG", "NCCL_DEBUG", "WARN", "log level: NONE, VERSION, WARN, INFO or TRACE"},
+      {"LCCL_DEBUG_FILE", "NCCL_DEBUG_FILE", "",
+       "write the log to this file instead of stderr (%h: host name, %p: pid)"},
+      {"LCCL_BOOTSTRAP_TIMEOUT_MS", nullptr, "30000",
+       "bound on every bootstrap connect and receive, in milliseconds"},
+      {"LCCL_SOCKET_IFNAME", "NCCL_SOCKET_IFNAME", "",
+       "network interface (name prefix) whose address the bootstrap root listens on; "
+       "default: the first non-loopback interface, else loopback"},
+      {"LCCL_ROOT_ADDR", nullptr, "",
+       "host:port of rank 0's bootstrap listener, for environment-based init (torchrun-style)"},
+      {"LCCL_RANK", "RANK", "", "this process's rank, for environment-based init"},
+      {"LCCL_WORLD_SIZE", "WORLD_SIZE", "", "number of ranks, for environment-based init"},
+      {"LCCL_BOOTSTRAP_SECRET", nullptr, "",
+       "hex secret shared by all ranks for environment-based init; connections that do not "
+       "present it are rejected (default: derived from LCCL_ROOT_ADDR)"},
+      {"LCCL_HOST_ID", nullptr, "",
+       "overrides the host identity used to group ranks into nodes (testing multi-node paths)"},
+      {"LCCL_DEVICE_WAIT_TIMEOUT_MS", nullptr, "300000",
+       "bound on every device-side wait (semaphores, LL packets), in milliseconds; on expiry the "
+       "wait records which rank/peer stalled and the host raises a timeout error"},
+      {"LCCL_P2P_DISABLE", "NCCL_P2P_DISABLE", "0",
+       "1: do not use CUDA peer memory between GPUs"},
+      {"LCCL_TRANSPORT", nullptr, "",
+       "force a transport for all peers (cuda_ipc, tcp, ib); default: chosen by capability"},
+      {"LCCL_NCCL_LIB", nullptr, "",
+       "path of the NCCL library that lccl-perf --lib nccl|both loads; default: searched"},
+  };
+  return vars;
+}
+
+const char* envSourceName(EnvSource s) {
+  switch (s) {
+    case EnvSource::Default: return "default";
+    case EnvSource::Lccl: return "set";
+    case EnvSource::Alias: return "alias";
+  }
+  return "?";
+}
+
+const Env& Env::instance() {
+  static const Env env([](const char* n) { return std::getenv(n); });
+  return env;
+}
+
+Env::Env(const Lookup& lookup) {
+  for (const auto& var : registry()) {
+    Entry e{&var, var.defaultValue, EnvSource::Default};
+    if (const char* v = lookup(var.name); v != nullptr) {
+      e.value = v;
+      e.source = EnvSource::Lccl;
+    } else if (var.alias != nullptr) {
+      if (const char* a = lookup(var.alias); a != nullptr) {
+        e.value = a;
+        e.source = EnvSource::Alias;
+      }
+    }
+    entries_.push_back(std::move(e));
+  }
+}
+
+const Env::Entry& Env::entry(std::string_view name) const {
+  for (const auto& e : entries_)
+    if (name == e.var->name) return e;
+  throw InvalidArgumentError(ErrorSite{"Env"},
+                             "unregistered environment variable " + std::string(name));
+}
+
+const std::string& Env::str(std::string_view name) const { return entry(name).value; }
+
+int64_t Env::integer(std::string_view name) const {
+  return parseInteger(name, entry(name).value);
+}
+bool Env::flag(std::string_view name) const { return parseBool(name, entry(name).value); }
+uint64_t Env::size(std::string_view name) const { return parseSize(name, entry(name).value); }
+
+static InvalidArgumentError badValue(std::string_view what, std::string_view text,
+                                     const char* expected) {
+  return InvalidArgumentError(ErrorSite{"parse"}, std::string(what) + "='" + std::string(text) +
+                                                      "': expected " + expected);
+}
+
+int64_t parseInteger(std::string_view what, std::string_view text) {
+  std::string s(text);
+  if (s.empty()) throw badValue(what, text, "an integer");
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), &end, 0);
+  if (errno == ERANGE || end == s.c_str() || *end != '\0')
+    throw badValue(what, text, "an integer");
+  return v;
+}
+
+bool parseBool(std::string_view what, std::string_view text) {
+  std::string s;
+  for (char c : text) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+  if (s == "0" || s == "false" || s == "no" || s == "off" || s.empty()) return false;
+  throw badValue(what, text, "a boolean (1/0, true/false, yes/no, on/off)");
+}
+
+uint64_t parseSize(std::string_view what, std::string_view text) {
+  std::string s(text);
+  if (s.empty() || s[0] == '-') throw badValue(what, text, "a size such as 4096, 64K, 1M or 1G");
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  if (errno == ERANGE || end == s.c_str())
+    throw badValue(what, text, "a size such as 4096, 64K, 1M or 1G");
+  std::string suffix(end);
+  unsigned shift = 0;
+  if (suffix == "K" || suffix == "k" || suffix == "KiB") shift = 10;
+  else if (suffix == "M" || suffix == "m" || suffix == "MiB") shift = 20;
+  else if (suffix == "G" || suffix == "g" || suffix == "GiB") shift = 30;
+  else if (suffix == "T" || suffix == "t" || suffix == "TiB") shift = 40;
+  else if (!suffix.empty() && suffix != "B")
+    throw badValue(what, text, "a size such as 4096, 64K, 1M or 1G");
+  if (shift && v > (std::numeric_limits<uint64_t>::max() >> shift))
+    throw badValue(what, text, "a size that fits in 64 bits");
+  return static_cast<uint64_t>(v) << shift;
+}
+
+}  // namespace lccl
