@@ -62,6 +62,8 @@ class Reader {
     auto len = get<uint32_t>();
     if (len > maxLen) fail("string of " + std::to_string(len) + " bytes exceeds " +
                            std::to_string(maxLen));
+    if (len > n_ - off_) fail("needs " + std::to_string(len) + " more bytes, has " +
+                              std::to_string(n_ - off_));  // before allocating `len`
     std::string s(len, '\0');
     getBytes(s.data(), len);
     return s;

@@ -35,6 +35,10 @@ const std::vector<EnvVar>& Env::registry() {
        "1: do not use CUDA peer memory between GPUs"},
       {"LCCL_TRANSPORT", nullptr, "",
        "force a transport for all peers (cuda_ipc, tcp, ib); default: chosen by capability"},
+      {"LCCL_ALGO", "NCCL_ALGO", "",
+       "force or exclude collective algorithms: oneshot, twoshot; '^name' excludes"},
+      {"LCCL_PROTO", "NCCL_PROTO", "",
+       "force or exclude protocols: LL, Simple; '^name' excludes"},
       {"LCCL_NCCL_LIB", nullptr, "",
        "path of the NCCL library that lccl-perf --lib nccl|both loads; default: searched"},
   };
@@ -113,7 +117,9 @@ bool parseBool(std::string_view what, std::string_view text) {
 
 uint64_t parseSize(std::string_view what, std::string_view text) {
   std::string s(text);
-  if (s.empty() || s[0] == '-') throw badValue(what, text, "a size such as 4096, 64K, 1M or 1G");
+  // strtoull skips blanks and accepts a sign ("-1" wraps around): demand a digit first.
+  if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
+    throw badValue(what, text, "a size such as 4096, 64K, 1M or 1G");
   char* end = nullptr;
   errno = 0;
   unsigned long long v = std::strtoull(s.c_str(), &end, 10);

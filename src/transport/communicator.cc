@@ -254,7 +254,11 @@ uint64_t Communicator::deviceWaitTimeoutNs() const { return impl_->waitTimeoutNs
 
 void Communicator::checkDeviceErrors() const {
   const DeviceErrorSlot* s = impl_->errHost;
-  if (s == nullptr || *reinterpret_cast<const volatile uint32_t*>(&s->claimed) == 0) return;
+  // The device fills the record, fences, then raises abort: only a raised
+  // abort guarantees a complete record.
+  if (s == nullptr || s->abort == 0) return;
+  if (*reinterpret_cast<const volatile uint32_t*>(&s->claimed) == 0)
+    throw RemoteError(ErrorSite{"device wait", impl_->rank}, "device work was aborted");
   auto kind = static_cast<DeviceErrorKind>(s->kind);
   ErrorSite site{kind == DeviceErrorKind::PacketTimeout ? "device packet read" : "device wait",
                  s->rank, s->peer};

@@ -1,0 +1,280 @@
+// Collectives: setup (scratch, channels) and the one enqueue path that every
+// public entry point goes through.
+#include "lccl/collectives.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "algorithm.hpp"
+#include "kernel_args.hpp"
+#include "launch.hpp"
+#include "lccl/env.hpp"
+#include "lccl/errors.hpp"
+#include "lccl/logging.hpp"
+#include "lccl/primitives/memory_channel.hpp"
+
+namespace lccl {
+
+using detail::Algo;
+using detail::Choice;
+using detail::Kind;
+using detail::Path;
+
+struct Collectives::Impl {
+  std::shared_ptr<Communicator> comm;
+  int rank = 0, nranks = 1, smCount = 1;
+  detail::ScratchLayout layout{};
+  void* scratch = nullptr;
+  detail::CollState* state = nullptr;
+  std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> sems;
+  std::vector<MemoryChannel> channels;
+  detail::KernelArgs base{};  // channels, scratch, state: fixed per instance
+  int groupDepth = 0;
+
+  void setup();
+  Choice choose(size_t bytes) const;
+  void enqueue(const struct CollOp& op);
+};
+
+static void checkPeers(const Communicator& c) {
+  if (c.size() > detail::kMaxRanks)
+    throw InvalidUsageError(ErrorSite{"Collectives", c.rank()},
+                            std::to_string(c.size()) + " ranks: at most " +
+                                std::to_string(detail::kMaxRanks) + " are supported");
+  for (int p = 0; p < c.size(); ++p) {
+    if (p == c.rank()) continue;
+    LinkType l = c.link(p);
+    if (l != LinkType::NVLink && l != LinkType::PCIe && l != LinkType::Self)
+      throw InvalidUsageError(ErrorSite{"Collectives", c.rank(), p},
+                              std::string("peer is reachable only over the ") + linkTypeName(l) +
+                                  ": multi-node collectives are not available yet");
+  }
+}
+
+void Collectives::Impl::setup() {
+  Communicator& c = *comm;
+  rank = c.rank();
+  nranks = c.size();
+  checkPeers(c);
+  LCCL_CUDA_CHECK(cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount, c.device()));
+  layout = detail::ScratchLayout::make(nranks);
+  LCCL_CUDA_CHECK(cudaMalloc(&scratch, layout.totalBytes));
+  LCCL_CUDA_CHECK(cudaMemset(scratch, 0, layout.totalBytes));
+  LCCL_CUDA_CHECK(cudaMalloc(&state, sizeof(detail::CollState)));
+  LCCL_CUDA_CHECK(cudaMemset(state, 0, sizeof(detail::CollState)));
+  LCCL_CUDA_CHECK(cudaDeviceSynchronize());
+  auto peersScratch = c.exchangeMemory(c.registerMemory(scratch, layout.totalBytes), detail::kCollTagBase);
+  base = detail::KernelArgs{};
+  for (int p = 0; p < nranks; ++p) {
+    if (p == rank) continue;
+    auto sem = std::make_shared<MemoryDevice2DeviceSemaphore>(c, c.connect(p));
+    channels.emplace_back(sem, peersScratch[p], scratch, scratch);
+    base.ch[p] = channels.back().deviceHandle();
+    sems.push_back(std::move(sem));
+  }
+  base.state = state;
+  base.scratch = static_cast<char*>(scratch);
+  base.layout = layout;
+  base.rank = rank;
+  base.nranks = nranks;
+  c.bootstrap().barrier();
+}
+
+Collectives::Collectives(std::shared_ptr<Communicator> comm) : impl_(std::make_unique<Impl>()) {
+  if (!comm) throw InvalidArgumentError(ErrorSite{"Collectives"}, "null communicator");
+  impl_->comm = std::move(comm);
+  impl_->setup();
+}
+
+Collectives::~Collectives() {
+  if (!impl_) return;
+  (void)cudaDeviceSynchronize();
+  impl_->channels.clear();
+  impl_->sems.clear();
+  if (impl_->scratch) (void)cudaFree(impl_->scratch);
+  if (impl_->state) (void)cudaFree(impl_->state);
+}
+
+Communicator& Collectives::comm() const { return *impl_->comm; }
+
+// Parses an LCCL_ALGO/LCCL_PROTO override; NCCL_* values name NCCL's own
+// algorithms, so an unknown one there is ignored rather than fatal.
+static Choice withOverrides(Choice c, size_t bytes) {
+  const Env& env = Env::instance();
+  const auto& algo = env.entry("LCCL_ALGO");
+  const auto& proto = env.entry("LCCL_PROTO");
+  try {
+    return detail::applyOverrides(c, bytes, algo.value, proto.value);
+  } catch (const InvalidArgumentError&) {
+    if (algo.source == EnvSource::Lccl || proto.source == EnvSource::Lccl) throw;
+    return c;
+  }
+}
+
+Choice Collectives::Impl::choose(size_t bytes) const {
+  return withOverrides(detail::selectAllReduce(bytes, nranks), bytes);
+}
+
+
+// One collective call, as the public entry points describe it.
+struct CollOp {
+  Kind kind;
+  const void* send;
+  void* recv;
+  size_t count;  // elements per piece (see each entry point)
+  DataType type;
+  ReduceOp op;
+  int root;  // -1: not rooted
+  cudaStream_t stream;
+  const char* name;
+};
+
+namespace {
+
+// How one call is cut into launches.
+struct Plan {
+  Path path;
+  size_t piece;       // bytes per piece
+  size_t sendStride;  // see KernelArgs
+  size_t recvStride;
+  size_t chunk;       // bytes per launch (staged); == piece for LL
+  int blocks;
+};
+
+constexpr size_t kLLTotalLimit = 256u << 10;  // LL while pieces x ranks stay under this
+
+bool isReduction(Kind k) {
+  return k == Kind::AllReduce || k == Kind::ReduceScatter || k == Kind::Reduce;
+}
+
+size_t roundDown16(size_t v) { return v / 16 * 16; }
+
+Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice allReduceChoice, int smCount) {
+  Plan p{Path::Staged, piece, 0, 0, detail::kSimpleChunkBytes, smCount};
+  const bool perPeerSend = op.kind == Kind::ReduceScatter || op.kind == Kind::AllToAll;
+  const bool perPeerRecv = op.kind == Kind::AllGather || op.kind == Kind::AllToAll;
+  p.sendStride = perPeerSend ? piece : 0;
+  p.recvStride = perPeerRecv ? piece : 0;
+  if (perPeerSend) p.chunk = roundDown16(detail::kSimpleChunkBytes / nranks);
+  bool ll = false;
+  if (op.kind == Kind::AllReduce) {
+    ll = allReduceChoice.algo == Algo::OneShot;
+    if (!ll) p.path = Path::TwoShot;
+  } else if (op.kind != Kind::Reduce && op.kind != Kind::Broadcast) {
+    ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= kLLTotalLimit;
+  }
+  if (ll) {
+    p.path = Path::LL;
+    p.chunk = piece;
+    size_t words = (piece + 7) / 8;
+    p.blocks = static_cast<int>(std::min<size_t>((words + detail::kThreads - 1) / detail::kThreads,
+                                                 static_cast<size_t>(smCount)));
+  }
+  return p;
+}
+
+void checkOp(const CollOp& op, int rank, int nranks) {
+  ErrorSite site{op.name, rank};
+  if (static_cast<int>(op.type) < 0 || op.type >= DataType::Count)
+    throw InvalidArgumentError(site, "unknown data type " + std::to_string(static_cast<int>(op.type)));
+  if (isReduction(op.kind) && (static_cast<int>(op.op) < 0 || op.op >= ReduceOp::Count))
+    throw InvalidArgumentError(site, "unknown reduction op " + std::to_string(static_cast<int>(op.op)));
+  if (isReduction(op.kind) && op.op == ReduceOp::PreMulSum)
+    throw InvalidUsageError(site, "premulsum is not supported yet");
+  if (op.root != -1 && (op.root < 0 || op.root >= nranks))
+    throw InvalidArgumentError(site, "root " + std::to_string(op.root) + " out of range [0, " +
+                                         std::to_string(nranks) + ")");
+  if (op.count > (SIZE_MAX / 16) / dataTypeSize(op.type) / static_cast<size_t>(nranks))
+    throw InvalidArgumentError(site, "count " + std::to_string(op.count) + " overflows");
+  if (op.count == 0) return;
+  const bool rootOnlyRecv = op.kind == Kind::Reduce;
+  const bool rootOnlySend = op.kind == Kind::Broadcast;
+  if (op.send == nullptr && !(rootOnlySend && rank != op.root))
+    throw InvalidArgumentError(site, "null send buffer");
+  if (op.recv == nullptr && !(rootOnlyRecv && rank != op.root))
+    throw InvalidArgumentError(site, "null receive buffer");
+}
+
+}  // namespace
+
+void Collectives::Impl::enqueue(const CollOp& op) {
+  checkOp(op, rank, nranks);
+  if (op.count == 0) return;
+  const size_t piece = op.count * dataTypeSize(op.type);
+  const Choice arChoice = op.kind == Kind::AllReduce ? choose(piece) : Choice{Algo::TwoShot, detail::Proto::Simple};
+  const Plan plan = makePlan(op, piece, nranks, arChoice, smCount);
+  LCCL_INFO("%s: %zu bytes per piece, %s, %d blocks", op.name, piece,
+            plan.path == Path::LL ? "LL one-shot" : plan.path == Path::TwoShot ? "Simple two-shot" : "Simple staged",
+            plan.blocks);
+  detail::KernelArgs a = base;
+  a.sendStride = plan.sendStride;
+  a.recvStride = plan.recvStride;
+  a.root = op.root;
+  for (size_t off = 0; off < piece; off += plan.chunk) {
+    a.send = static_cast<const char*>(op.send) + (op.send ? off : 0);
+    a.recv = static_cast<char*>(op.recv) + (op.recv ? off : 0);
+    a.bytes = std::min(plan.chunk, piece - off);
+    if (isReduction(op.kind))
+      detail::launchReduction(op.kind, plan.path, a, op.type, op.op, plan.blocks, op.stream);
+    else
+      detail::launchMovement(op.kind, plan.path, a, plan.blocks, op.stream);
+    cudaError_t st = cudaGetLastError();
+    if (st != cudaSuccess) throw CudaError(ErrorSite{op.name, rank}, "kernel launch", st);
+  }
+}
+
+void Collectives::allReduce(const void* send, void* recv, size_t count, DataType type,
+                            ReduceOp op, gpuStream_t stream) {
+  impl_->enqueue({Kind::AllReduce, send, recv, count, type, op, -1, stream, "allReduce"});
+}
+
+void Collectives::allGather(const void* send, void* recv, size_t sendCount, DataType type,
+                            gpuStream_t stream) {
+  impl_->enqueue({Kind::AllGather, send, recv, sendCount, type, ReduceOp::Sum, -1, stream, "allGather"});
+}
+
+void Collectives::reduceScatter(const void* send, void* recv, size_t recvCount, DataType type,
+                                ReduceOp op, gpuStream_t stream) {
+  impl_->enqueue({Kind::ReduceScatter, send, recv, recvCount, type, op, -1, stream, "reduceScatter"});
+}
+
+void Collectives::broadcast(const void* send, void* recv, size_t count, DataType type, int root,
+                            gpuStream_t stream) {
+  if (root < 0) throw InvalidArgumentError(ErrorSite{"broadcast", impl_->rank}, "negative root");
+  impl_->enqueue({Kind::Broadcast, send, recv, count, type, ReduceOp::Sum, root, stream, "broadcast"});
+}
+
+void Collectives::reduce(const void* send, void* recv, size_t count, DataType type, ReduceOp op,
+                         int root, gpuStream_t stream) {
+  if (root < 0) throw InvalidArgumentError(ErrorSite{"reduce", impl_->rank}, "negative root");
+  impl_->enqueue({Kind::Reduce, send, recv, count, type, op, root, stream, "reduce"});
+}
+
+void Collectives::allToAll(const void* send, void* recv, size_t countPerPeer, DataType type,
+                           gpuStream_t stream) {
+  impl_->enqueue({Kind::AllToAll, send, recv, countPerPeer, type, ReduceOp::Sum, -1, stream, "allToAll"});
+}
+
+void Collectives::allToAllv(const void*, const size_t*, const size_t*, void*, const size_t*,
+                            const size_t*, DataType, gpuStream_t) {
+  throw InvalidUsageError(ErrorSite{"allToAllv", impl_->rank}, "not implemented yet");
+}
+
+void Collectives::send(const void*, size_t, DataType, int peer, gpuStream_t) {
+  throw InvalidUsageError(ErrorSite{"send", impl_->rank, peer}, "not implemented yet");
+}
+
+void Collectives::recv(void*, size_t, DataType, int peer, gpuStream_t) {
+  throw InvalidUsageError(ErrorSite{"recv", impl_->rank, peer}, "not implemented yet");
+}
+
+void Collectives::groupStart() { ++impl_->groupDepth; }
+
+void Collectives::groupEnd() {
+  if (impl_->groupDepth == 0)
+    throw InvalidUsageError(ErrorSite{"groupEnd", impl_->rank}, "groupEnd without groupStart");
+  --impl_->groupDepth;
+}
+
+}  // namespace lccl

@@ -1,0 +1,39 @@
+// The arguments every collective kernel receives (host-includable).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "layout.hpp"
+#include "lccl/primitives/memory_channel_device.hpp"
+
+namespace lccl::detail {
+
+// Bootstrap tags used while setting up collectives (outside the semaphore range).
+constexpr int kCollTagBase = 0x43000000;
+
+// Device-resident state of one Collectives instance (zero-initialised).
+struct CollState {
+  uint32_t flag;        // LL flag of the last completed call
+  uint32_t doneBlocks;  // blocks finished in the current call
+  uint32_t barArrive;   // blocks arrived at the current grid barrier
+  uint32_t barGen;      // grid barrier generation
+};
+
+// Everything a collective kernel needs, passed by value.
+struct KernelArgs {
+  MemoryChannelDeviceHandle ch[kMaxRanks];  // ch[peer]; ch[rank] unused
+  CollState* state;
+  char* scratch;  // this rank's scratch (the peers' are reached through ch)
+  ScratchLayout layout;
+  const char* send;
+  char* recv;
+  size_t bytes;       // bytes per piece handled by this launch
+  size_t sendStride;  // distance between the per-peer pieces of send (0: one piece for all)
+  size_t recvStride;  // distance between the per-peer pieces of recv (0: one piece)
+  int root;
+  int rank;
+  int nranks;
+};
+
+}  // namespace lccl::detail

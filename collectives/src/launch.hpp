@@ -1,0 +1,23 @@
+// Host-side entry to the collective kernels. Each launch handles one call
+// (LL) or one chunk (staged); KernelArgs says which pieces.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include "kernel_args.hpp"
+#include "lccl/collectives.hpp"
+
+namespace lccl::detail {
+
+constexpr int kThreads = 512;
+
+enum class Kind { AllReduce, ReduceScatter, Reduce, AllGather, AllToAll, Broadcast };
+enum class Path { LL, Staged, TwoShot };
+
+// Reductions: AllReduce (LL, TwoShot), ReduceScatter (LL, Staged), Reduce (Staged).
+void launchReduction(Kind kind, Path path, const KernelArgs& a, DataType type, ReduceOp op,
+                     int blocks, cudaStream_t stream);
+// Data movement: AllGather (LL, Staged), AllToAll (LL, Staged), Broadcast (Staged).
+void launchMovement(Kind kind, Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
+
+}  // namespace lccl::detail

@@ -1,0 +1,97 @@
+// Kernels that reduce: AllReduce, ReduceScatter, Reduce. Each reads as its
+// pseudocode over the LL exchange (device/ll.cuh) or the staged path
+// (device/staged.cuh).
+#include "device/ll.cuh"
+#include "device/staged.cuh"
+#include "launch.hpp"
+
+namespace lccl::detail {
+namespace {
+
+// AllReduce, one-shot LL: publish my input to every peer; reduce all inputs.
+// ReduceScatter, LL: publish piece p to peer p; reduce the pieces for me.
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) reduceLL(KernelArgs a) {
+  const uint32_t flag = callFlag(a);
+  llPublish(a, flag);
+  llReduce<T, Op>(a, flag);
+  finishCall(a, flag);
+}
+
+// AllReduce, two-shot: stage; reduce my shard from every stage into every
+// rank's result area; copy the result out.
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) allReduceTwoShot(KernelArgs a) {
+  stageInput(a);
+  if (!crossRankBarrier(a)) return;
+  const Shard s = twoShotShard(a.bytes, a.nranks, a.rank);
+  const size_t begin = s.firstVec * 16;
+  const size_t bytes = s.ownsTail ? a.bytes - begin : s.numVecs * 16;
+  const char* srcs[kMaxRanks];
+  char* dsts[kMaxRanks];
+  for (int r = 0; r < a.nranks; ++r) {
+    srcs[r] = stageOf(a, r) + begin;
+    dsts[r] = resultOf(a, r) + begin;
+  }
+  reduceRanks<T, Op>(a, srcs, dsts, a.nranks, bytes);
+  if (!crossRankBarrier(a)) return;
+  deviceCopy(a.recv, resultOf(a, a.rank), a.bytes, globalThread(), globalThreads());
+}
+
+// ReduceScatter (staged): stage my pieces; reduce every rank's piece for me.
+// Reduce (staged): stage my input; the root reduces every stage.
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) reduceStaged(KernelArgs a) {
+  stageInput(a);
+  if (!crossRankBarrier(a)) return;
+  if (a.root < 0 || a.root == a.rank) {
+    const char* srcs[kMaxRanks];
+    for (int r = 0; r < a.nranks; ++r) srcs[r] = stagedPieceFor(a, r);
+    char* dst = a.recv;
+    reduceRanks<T, Op>(a, srcs, &dst, 1, a.bytes);
+  }
+  crossRankBarrier(a);
+}
+
+template <typename T, ReduceOp Op>
+void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
+  if (path == Path::LL) reduceLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::TwoShot) allReduceTwoShot<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else reduceStaged<T, Op><<<blocks, kThreads, 0, s>>>(a);
+}
+
+template <typename T>
+void launchOp(Path path, const KernelArgs& a, ReduceOp op, int blocks, cudaStream_t s) {
+  switch (op) {
+    case ReduceOp::Sum: return launchTyped<T, ReduceOp::Sum>(path, a, blocks, s);
+    case ReduceOp::Prod: return launchTyped<T, ReduceOp::Prod>(path, a, blocks, s);
+    case ReduceOp::Max: return launchTyped<T, ReduceOp::Max>(path, a, blocks, s);
+    case ReduceOp::Min: return launchTyped<T, ReduceOp::Min>(path, a, blocks, s);
+    case ReduceOp::Avg: return launchTyped<T, ReduceOp::Avg>(path, a, blocks, s);
+    default: return;
+  }
+}
+
+}  // namespace
+
+void launchReduction(Kind kind, Path path, const KernelArgs& a, DataType type, ReduceOp op,
+                     int blocks, cudaStream_t s) {
+  (void)kind;  // the path and the args' strides/root distinguish the collectives
+  switch (type) {
+    case DataType::Int8: return launchOp<int8_t>(path, a, op, blocks, s);
+    case DataType::Uint8: return launchOp<uint8_t>(path, a, op, blocks, s);
+    case DataType::Int32: return launchOp<int32_t>(path, a, op, blocks, s);
+    case DataType::Uint32: return launchOp<uint32_t>(path, a, op, blocks, s);
+    case DataType::Int64: return launchOp<int64_t>(path, a, op, blocks, s);
+    case DataType::Uint64: return launchOp<uint64_t>(path, a, op, blocks, s);
+    case DataType::Float16: return launchOp<__half>(path, a, op, blocks, s);
+    case DataType::Float32: return launchOp<float>(path, a, op, blocks, s);
+    case DataType::Float64: return launchOp<double>(path, a, op, blocks, s);
+    case DataType::BFloat16: return launchOp<__nv_bfloat16>(path, a, op, blocks, s);
+    case DataType::Fp8E4M3: return launchOp<__nv_fp8_e4m3>(path, a, op, blocks, s);
+    case DataType::Fp8E5M2: return launchOp<__nv_fp8_e5m2>(path, a, op, blocks, s);
+    default: return;
+  }
+}
+
+}  // namespace lccl::detail

@@ -1,0 +1,318 @@
+// GPU test of every collective against a CPU reference: every type, every op,
+// in place and out of place, counts 0, 1, 7, 1023, 1M and one case larger
+// than a staging chunk (types/ops subset for the two large counts), outputs
+// poisoned first and guarded past their end, integer-valued inputs compared
+// bit for bit (exact in any order of reduction). Also CUDA-graph capture and
+// replay with changed input data, and argument errors.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_fp8.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "gpu_test_common.hpp"
+#include "lccl/collectives.hpp"
+#include "lccl/errors.hpp"
+
+using lccl::DataType;
+using lccl::ReduceOp;
+using namespace gputest;
+
+namespace {
+
+enum class Coll { AllReduce, AllGather, ReduceScatter, Broadcast, Reduce, AllToAll };
+const char* collName(Coll c) {
+  static const char* n[] = {"allreduce", "allgather", "reducescatter", "broadcast", "reduce", "alltoall"};
+  return n[static_cast<int>(c)];
+}
+bool reduces(Coll c) { return c == Coll::AllReduce || c == Coll::ReduceScatter || c == Coll::Reduce; }
+
+// Value of element i on rank r: small integers, exact after any reduction.
+double inputValue(DataType t, ReduceOp op, int r, size_t i) {
+  uint64_t h = (i * 2654435761u) ^ (static_cast<uint64_t>(r + 1) * 40503u);
+  h ^= h >> 13;
+  if (op == ReduceOp::Prod) return 1 + (h % 2);  // products of 1s and 2s
+  bool isUnsigned = t == DataType::Uint8 || t == DataType::Uint32 || t == DataType::Uint64;
+  int span = t == DataType::Fp8E5M2 ? 2 : 4;
+  int v = static_cast<int>(h % (2 * span + 1)) - span;
+  if (isUnsigned) v = static_cast<int>(h % (span + 1));
+  return v == 0 ? 1 : v;  // never zero
+}
+
+void storeAs(DataType t, double v, void* dst) {
+  switch (t) {
+    case DataType::Int8: *static_cast<int8_t*>(dst) = static_cast<int8_t>(v); break;
+    case DataType::Uint8: *static_cast<uint8_t*>(dst) = static_cast<uint8_t>(v); break;
+    case DataType::Int32: *static_cast<int32_t*>(dst) = static_cast<int32_t>(v); break;
+    case DataType::Uint32: *static_cast<uint32_t*>(dst) = static_cast<uint32_t>(v); break;
+    case DataType::Int64: *static_cast<int64_t*>(dst) = static_cast<int64_t>(v); break;
+    case DataType::Uint64: *static_cast<uint64_t*>(dst) = static_cast<uint64_t>(v); break;
+    case DataType::Float16: *static_cast<__half*>(dst) = __double2half(v); break;
+    case DataType::Float32: *static_cast<float*>(dst) = static_cast<float>(v); break;
+    case DataType::Float64: *static_cast<double*>(dst) = v; break;
+    case DataType::BFloat16: *static_cast<__nv_bfloat16*>(dst) = __double2bfloat16(v); break;
+    case DataType::Fp8E4M3: *static_cast<__nv_fp8_e4m3*>(dst) = __nv_fp8_e4m3(static_cast<float>(v)); break;
+    case DataType::Fp8E5M2: *static_cast<__nv_fp8_e5m2*>(dst) = __nv_fp8_e5m2(static_cast<float>(v)); break;
+    default: break;
+  }
+}
+
+bool isInteger(DataType t) {
+  return t == DataType::Int8 || t == DataType::Uint8 || t == DataType::Int32 ||
+         t == DataType::Uint32 || t == DataType::Int64 || t == DataType::Uint64;
+}
+
+double combine(ReduceOp op, double a, double b) {
+  switch (op) {
+    case ReduceOp::Prod: return a * b;
+    case ReduceOp::Max: return std::max(a, b);
+    case ReduceOp::Min: return std::min(a, b);
+    default: return a + b;
+  }
+}
+
+// Reference reduction of element i over all ranks.
+double reduced(DataType t, ReduceOp op, int nranks, size_t i) {
+  double acc = inputValue(t, op, 0, i);
+  for (int r = 1; r < nranks; ++r) acc = combine(op, acc, inputValue(t, op, r, i));
+  if (op == ReduceOp::Avg) acc = isInteger(t) ? std::trunc(acc / nranks) : acc / nranks;
+  return acc;
+}
+
+struct Case {
+  Coll coll;
+  DataType type;
+  ReduceOp op;
+  size_t count;  // NCCL's count argument
+  bool inPlace;
+  int root;
+};
+
+struct Sizes {
+  size_t sendElems, recvElems;
+};
+Sizes sizesOf(const Case& c, int n) {
+  switch (c.coll) {
+    case Coll::AllGather: return {c.count, c.count * n};
+    case Coll::ReduceScatter: return {c.count * n, c.count};
+    case Coll::AllToAll: return {c.count * n, c.count * n};
+    default: return {c.count, c.count};
+  }
+}
+
+// Element i of my input for the case.
+double sendValue(const Case& c, int rank, int n, size_t i) {
+  if (c.coll == Coll::AllGather) return inputValue(c.type, c.op, rank, i);
+  if (c.coll == Coll::AllToAll) return inputValue(c.type, c.op, rank, i * 7 + 3);
+  return inputValue(c.type, c.op, rank, i);
+}
+
+// Element i of my expected output (NaN: not checked).
+double expectValue(const Case& c, int rank, int n, size_t i) {
+  switch (c.coll) {
+    case Coll::AllReduce: return reduced(c.type, c.op, n, i);
+    case Coll::Reduce: return reduced(c.type, c.op, n, i);
+    case Coll::ReduceScatter: return reduced(c.type, c.op, n, rank * c.count + i);
+    case Coll::AllGather: return inputValue(c.type, c.op, static_cast<int>(i / c.count), i % c.count);
+    case Coll::Broadcast: return inputValue(c.type, c.op, c.root, i);
+    case Coll::AllToAll: {
+      int src = static_cast<int>(i / c.count);
+      return inputValue(c.type, c.op, src, (rank * c.count + i % c.count) * 7 + 3);
+    }
+  }
+  return 0;
+}
+
+constexpr size_t kGuard = 64;
+
+void runColl(lccl::Collectives& coll, const Case& c, const void* send, void* recv, cudaStream_t s) {
+  switch (c.coll) {
+    case Coll::AllReduce: coll.allReduce(send, recv, c.count, c.type, c.op, s); break;
+    case Coll::AllGather: coll.allGather(send, recv, c.count, c.type, s); break;
+    case Coll::ReduceScatter: coll.reduceScatter(send, recv, c.count, c.type, c.op, s); break;
+    case Coll::Broadcast: coll.broadcast(send, recv, c.count, c.type, c.root, s); break;
+    case Coll::Reduce: coll.reduce(send, recv, c.count, c.type, c.op, c.root, s); break;
+    case Coll::AllToAll: coll.allToAll(send, recv, c.count, c.type, s); break;
+  }
+}
+
+std::string caseName(const Case& c) {
+  std::string n = std::string(collName(c.coll)) + " " + lccl::dataTypeName(c.type);
+  if (reduces(c.coll)) n += std::string(" ") + lccl::reduceOpName(c.op);
+  return n + " count=" + std::to_string(c.count) + (c.inPlace ? " in-place" : " out-of-place");
+}
+
+// Where my input lives inside the receive buffer for an in-place call.
+size_t inPlaceOffset(const Case& c, int rank, size_t es) {
+  if (c.coll == Coll::AllGather) return rank * c.count * es;
+  return 0;
+}
+
+std::string checkCase(Context& ctx, lccl::Collectives& coll, const Case& c) {
+  const int n = ctx.size, r = ctx.rank;
+  const size_t es = lccl::dataTypeSize(c.type);
+  const Sizes sz = sizesOf(c, n);
+  const size_t recvBytes = std::max(sz.recvElems, sz.sendElems) * es;
+  std::vector<uint8_t> in(sz.sendElems * es);
+  for (size_t i = 0; i < sz.sendElems; ++i) storeAs(c.type, sendValue(c, r, n, i), &in[i * es]);
+  DeviceBuffer recv(recvBytes + kGuard), send(in.size() + 16);
+  recv.fill(kPoison);
+  const void* sendPtr = send.get();
+  void* recvPtr = recv.get();
+  if (c.inPlace && c.coll == Coll::ReduceScatter) {
+    // recv = send + rank*count: the send buffer is the big one.
+    recv.upload(in.data(), in.size());
+    sendPtr = recv.get();
+    recvPtr = recv.as<char>() + r * c.count * es;
+  } else if (c.inPlace) {
+    recv.upload(in.data(), in.size(), inPlaceOffset(c, r, es));
+    sendPtr = recv.as<char>() + inPlaceOffset(c, r, es);
+  } else {
+    send.upload(in.data(), in.size());
+  }
+  runColl(coll, c, sendPtr, recvPtr, nullptr);
+  if (!syncWithin(30)) return "timed out waiting for the collective";
+  ctx.comm->checkDeviceErrors();
+  std::vector<uint8_t> got = recv.download();
+  const size_t outOff = static_cast<const char*>(recvPtr) - recv.as<char>();
+  bool rootOnly = c.coll == Coll::Reduce && r != c.root;
+  std::vector<uint8_t> want(es);
+  if (!rootOnly) {
+    for (size_t i = 0; i < sz.recvElems; ++i) {
+      storeAs(c.type, expectValue(c, r, n, i), want.data());
+      if (std::memcmp(&got[outOff + i * es], want.data(), es) != 0)
+        return "element " + std::to_string(i) + " differs from the reference";
+    }
+  }
+  for (size_t b = recvBytes; b < recvBytes + kGuard; ++b)
+    if (got[b] != kPoison) return "wrote past the end of the receive buffer";
+  return "";
+}
+
+void runMatrix(Context& ctx, lccl::Collectives& coll) {
+  const DataType allTypes[] = {DataType::Int8, DataType::Uint8, DataType::Int32, DataType::Uint32,
+                               DataType::Int64, DataType::Uint64, DataType::Float16, DataType::Float32,
+                               DataType::Float64, DataType::BFloat16, DataType::Fp8E4M3, DataType::Fp8E5M2};
+  const ReduceOp allOps[] = {ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min, ReduceOp::Avg};
+  const Coll colls[] = {Coll::AllReduce, Coll::AllGather, Coll::ReduceScatter, Coll::Broadcast,
+                        Coll::Reduce, Coll::AllToAll};
+  const size_t smallCounts[] = {0, 1, 7, 1023};
+  for (Coll cl : colls)
+    for (DataType t : allTypes)
+      for (ReduceOp op : allOps) {
+        if (!reduces(cl) && op != ReduceOp::Sum) continue;
+        int failures = 0;
+        for (size_t count : smallCounts)
+          for (bool inPlace : {false, true}) {
+            Case c{cl, t, op, count, inPlace, ctx.size - 1};
+            std::string why = checkCase(ctx, coll, c);
+            if (!why.empty()) {
+              ++failures;
+              report(ctx, caseName(c), false, why);
+            }
+          }
+        int all = 0;
+        MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        std::string n = std::string(collName(cl)) + " " + lccl::dataTypeName(t) +
+                        (reduces(cl) ? std::string(" ") + lccl::reduceOpName(op) : "") +
+                        " counts 0,1,7,1023 in/out of place";
+        report(ctx, n, all == 0, "see the failures above");
+      }
+}
+
+void runLarge(Context& ctx, lccl::Collectives& coll) {
+  const size_t counts[] = {1u << 20, (40u << 20) / 4 + 3};  // 1M elements; > one 32 MiB chunk
+  const Coll colls[] = {Coll::AllReduce, Coll::AllGather, Coll::ReduceScatter, Coll::Broadcast,
+                        Coll::Reduce, Coll::AllToAll};
+  for (Coll cl : colls)
+    for (DataType t : {DataType::Float32, DataType::BFloat16, DataType::Int32})
+      for (size_t count : counts)
+        for (bool inPlace : {false, true}) {
+          size_t cnt = (cl == Coll::AllToAll || cl == Coll::AllGather) ? count / ctx.size + 1 : count;
+          Case c{cl, t, ReduceOp::Sum, cnt, inPlace, 1};
+          const std::string why = checkCase(ctx, coll, c);
+          report(ctx, caseName(c), why.empty(), why);
+        }
+}
+
+// Capture one AllReduce in a graph; replay it with new inputs each time.
+void runGraph(Context& ctx, lccl::Collectives& coll) {
+  for (size_t count : {size_t{1000}, size_t{3} << 20}) {
+    const size_t bytes = count * sizeof(float);
+    DeviceBuffer send(bytes), recv(bytes);
+    cudaStream_t s;
+    GT_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    GT_CUDA(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+    coll.allReduce(send.get(), recv.get(), count, DataType::Float32, ReduceOp::Sum, s);
+    GT_CUDA(cudaStreamEndCapture(s, &graph));
+    GT_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+    std::string why;
+    for (int rep = 0; rep < 3 && why.empty(); ++rep) {
+      std::vector<float> in(count);
+      for (size_t i = 0; i < count; ++i) in[i] = static_cast<float>((i + rep * 5 + ctx.rank) % 9) - 4;
+      send.upload(in.data(), bytes);
+      recv.fill(kPoison);
+      GT_CUDA(cudaGraphLaunch(exec, s));
+      GT_CUDA(cudaStreamSynchronize(s));
+      std::vector<float> out(count);
+      GT_CUDA(cudaMemcpy(out.data(), recv.get(), bytes, cudaMemcpyDeviceToHost));
+      for (size_t i = 0; i < count && why.empty(); ++i) {
+        float want = 0;
+        for (int r = 0; r < ctx.size; ++r) want += static_cast<float>((i + rep * 5 + r) % 9) - 4;
+        if (out[i] != want) why = "replay " + std::to_string(rep) + " element " + std::to_string(i);
+      }
+    }
+    GT_CUDA(cudaGraphExecDestroy(exec));
+    GT_CUDA(cudaGraphDestroy(graph));
+    GT_CUDA(cudaStreamDestroy(s));
+    report(ctx, "graph replay allreduce float count=" + std::to_string(count), why.empty(), why);
+  }
+}
+
+template <class E, class F>
+bool throwsAs(F&& f) {
+  try {
+    f();
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+  }
+  return false;
+}
+
+void runArgumentErrors(Context& ctx, lccl::Collectives& coll) {
+  DeviceBuffer buf(4096);
+  bool ok = throwsAs<lccl::InvalidArgumentError>([&] {
+    coll.allReduce(nullptr, buf.get(), 16, DataType::Float32, ReduceOp::Sum, nullptr);
+  });
+  ok = ok && throwsAs<lccl::InvalidArgumentError>([&] {
+    coll.allReduce(buf.get(), buf.get(), 16, static_cast<DataType>(99), ReduceOp::Sum, nullptr);
+  });
+  ok = ok && throwsAs<lccl::InvalidArgumentError>([&] {
+    coll.broadcast(buf.get(), buf.get(), 16, DataType::Float32, ctx.size, nullptr);
+  });
+  ok = ok && throwsAs<lccl::InvalidArgumentError>([&] {
+    coll.allReduce(buf.get(), buf.get(), 16, DataType::Float32, static_cast<ReduceOp>(42), nullptr);
+  });
+  report(ctx, "argument errors are InvalidArgumentError", ok, "an invalid call did not throw");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return runMain("collectives", [&] {
+    Context ctx = init(&argc, &argv);
+    {
+      lccl::Collectives coll(ctx.comm);
+      runArgumentErrors(ctx, coll);
+      runMatrix(ctx, coll);
+      runLarge(ctx, coll);
+      runGraph(ctx, coll);
+    }
+    return finish(ctx);
+  });
+}
