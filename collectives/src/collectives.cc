@@ -27,6 +27,7 @@ struct Collectives::Impl {
   detail::ScratchLayout layout{};
   void* scratch = nullptr;
   detail::CollState* state = nullptr;
+  MemoryChannelDeviceHandle* channelTable = nullptr;  // device array, index = peer
   std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> sems;
   std::vector<MemoryChannel> channels;
   detail::KernelArgs base{};  // channels, scratch, state: fixed per instance
@@ -58,6 +59,7 @@ void Collectives::Impl::setup() {
   nranks = c.size();
   checkPeers(c);
   LCCL_CUDA_CHECK(cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount, c.device()));
+  smCount = std::min(smCount, detail::kMaxBlocks);
   layout = detail::ScratchLayout::make(nranks);
   LCCL_CUDA_CHECK(cudaMalloc(&scratch, layout.totalBytes));
   LCCL_CUDA_CHECK(cudaMemset(scratch, 0, layout.totalBytes));
@@ -66,13 +68,18 @@ void Collectives::Impl::setup() {
   LCCL_CUDA_CHECK(cudaDeviceSynchronize());
   auto peersScratch = c.exchangeMemory(c.registerMemory(scratch, layout.totalBytes), detail::kCollTagBase);
   base = detail::KernelArgs{};
+  std::vector<MemoryChannelDeviceHandle> table(nranks);
   for (int p = 0; p < nranks; ++p) {
     if (p == rank) continue;
     auto sem = std::make_shared<MemoryDevice2DeviceSemaphore>(c, c.connect(p));
     channels.emplace_back(sem, peersScratch[p], scratch, scratch);
-    base.ch[p] = channels.back().deviceHandle();
+    table[p] = channels.back().deviceHandle();
     sems.push_back(std::move(sem));
   }
+  LCCL_CUDA_CHECK(cudaMalloc(&channelTable, sizeof(MemoryChannelDeviceHandle) * nranks));
+  LCCL_CUDA_CHECK(cudaMemcpy(channelTable, table.data(), sizeof(MemoryChannelDeviceHandle) * nranks,
+                             cudaMemcpyHostToDevice));
+  base.ch = channelTable;
   base.state = state;
   base.scratch = static_cast<char*>(scratch);
   base.layout = layout;
@@ -94,6 +101,7 @@ Collectives::~Collectives() {
   impl_->sems.clear();
   if (impl_->scratch) (void)cudaFree(impl_->scratch);
   if (impl_->state) (void)cudaFree(impl_->state);
+  if (impl_->channelTable) (void)cudaFree(impl_->channelTable);
 }
 
 Communicator& Collectives::comm() const { return *impl_->comm; }
@@ -151,7 +159,12 @@ bool isReduction(Kind k) {
 size_t roundDown16(size_t v) { return v / 16 * 16; }
 
 Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice allReduceChoice, int smCount) {
-  Plan p{Path::Staged, piece, 0, 0, detail::kSimpleChunkBytes, smCount};
+  // Staged: about one block per 64 KiB of a chunk's pieces, at least 8, at
+  // most one per SM (blocks of one rank wait for their namesakes on the others).
+  const size_t perBlock = 64u << 10;
+  int staged = static_cast<int>(std::min<size_t>(std::max<size_t>(piece / perBlock, 8),
+                                                 static_cast<size_t>(smCount)));
+  Plan p{Path::Staged, piece, 0, 0, detail::kSimpleChunkBytes, staged};
   const bool perPeerSend = op.kind == Kind::ReduceScatter || op.kind == Kind::AllToAll;
   const bool perPeerRecv = op.kind == Kind::AllGather || op.kind == Kind::AllToAll;
   p.sendStride = perPeerSend ? piece : 0;

@@ -14,15 +14,14 @@ constexpr int kCollTagBase = 0x43000000;
 
 // Device-resident state of one Collectives instance (zero-initialised).
 struct CollState {
-  uint32_t flag;        // LL flag of the last completed call
-  uint32_t doneBlocks;  // blocks finished in the current call
-  uint32_t barArrive;   // blocks arrived at the current grid barrier
-  uint32_t barGen;      // grid barrier generation
+  uint32_t flag;                    // LL flag of the last completed call
+  uint32_t doneBlocks;              // blocks finished in the current call
+  uint64_t blockEpoch[kMaxBlocks];  // barriers passed by block b (same on every rank)
 };
 
 // Everything a collective kernel needs, passed by value.
 struct KernelArgs {
-  MemoryChannelDeviceHandle ch[kMaxRanks];  // ch[peer]; ch[rank] unused
+  const MemoryChannelDeviceHandle* ch;  // device array, ch[peer]; ch[rank] unused
   CollState* state;
   char* scratch;  // this rank's scratch (the peers' are reached through ch)
   ScratchLayout layout;

@@ -1,5 +1,5 @@
-// Device building blocks shared by the collective kernels: the per-call
-// state, the end-of-call counter and the cross-rank barrier.
+// Device building blocks shared by the collective kernels: thread indexing,
+// the end-of-call counter and the per-block cross-rank barrier.
 #pragma once
 
 #include <cstdint>
@@ -31,43 +31,33 @@ __device__ __forceinline__ void finishCall(const KernelArgs& a, uint32_t flag) {
   }
 }
 
-__device__ __forceinline__ bool aborted(const KernelArgs& a) {
-  const DeviceErrorSlot* s = a.ch[a.rank == 0 ? 1 : 0].semaphore.bound.slot;
-  return s != nullptr && s->abort != 0;
+// The slot of `peer`'s barrier epochs for block b, in the scratch of `owner`.
+__device__ __forceinline__ uint64_t* barrierFlag(const KernelArgs& a, int owner, int peer, int b) {
+  char* base = owner == a.rank ? a.scratch : static_cast<char*>(a.ch[owner].dst);
+  return reinterpret_cast<uint64_t*>(base + a.layout.flagsOffset) + b * kMaxRanks + peer;
 }
 
-// Every block of every rank arrives before any leaves. Writes (local or to
-// peer memory) made before the barrier by any thread of any rank are visible
-// after it. The last block to arrive on each rank signals every peer and waits
-// for them; the others spin on the generation counter (bounded). Returns false
-// when a wait timed out or was aborted (the host reports it).
-__device__ inline bool crossRankBarrier(const KernelArgs& a) {
-  __shared__ bool ok;
+// Block b of every rank arrives before block b of any rank leaves; the
+// block's writes before the barrier (local or to peer memory) are visible to
+// block b of every rank after it. Thread p (p != rank) publishes the block's
+// writes with one system fence and stores the block's new epoch into peer p's
+// flag slot, then waits (bounded) for peer p's epoch in its own slot. Blocks
+// synchronise only with their namesakes, never grid-wide. Returns false when
+// a wait timed out or was aborted (the host reports it).
+__device__ inline bool blockBarrier(const KernelArgs& a) {
+  __shared__ uint64_t epochShared;
+  const int b = blockIdx.x;
+  if (threadIdx.x == 0) epochShared = ++a.state->blockEpoch[b];  // only thread 0 touches it
   __syncthreads();
-  if (threadIdx.x == 0) {
-    ok = true;
+  const uint64_t epoch = epochShared;
+  const int p = threadIdx.x;
+  bool ok = true;
+  if (p < a.nranks && p != a.rank) {
     __threadfence_system();
-    const uint32_t gen = arch::loadAcquireSys(&a.state->barGen);
-    if (atomicAdd(&a.state->barArrive, 1u) == gridDim.x - 1) {
-      a.state->barArrive = 0;
-      // One system fence publishes every block's writes (each block fenced
-      // before arriving); relaxed signals then carry only the count. This is
-      // signal() split so that the costly fence runs once, not once per peer.
-      __threadfence_system();
-      for (int p = 0; p < a.nranks; ++p)
-        if (p != a.rank) a.ch[p].relaxedSignal();
-      for (int p = 0; p < a.nranks; ++p)
-        if (p != a.rank) ok = a.ch[p].wait() && ok;
-      arch::storeReleaseSys(&a.state->barGen, gen + 1);
-    } else {
-      BoundedSpin spin(a.ch[a.rank == 0 ? 1 : 0].semaphore.bound);
-      while (arch::loadAcquireSys(&a.state->barGen) == gen)
-        if (!spin.keepGoing(DeviceErrorKind::WaitTimeout, gen + 1, gen)) { ok = false; break; }
-    }
-    ok = ok && !aborted(a);
+    arch::storeRelaxedSys(barrierFlag(a, p, a.rank, b), epoch);
+    ok = waitCounterAtLeast(barrierFlag(a, a.rank, p, b), epoch, a.ch[p].semaphore.bound);
   }
-  __syncthreads();
-  return ok;
+  return __syncthreads_and(ok) != 0;
 }
 
 }  // namespace lccl::detail

@@ -11,16 +11,19 @@
 namespace lccl::detail {
 
 constexpr int kMaxRanks = 8;            // ranks of one host served natively
+constexpr int kMaxBlocks = 256;         // blocks of one collective kernel
 constexpr size_t kLLPacketBytes = 16;   // LL16: 8 data bytes per 16-byte packet
 constexpr size_t kLLDataPerPacket = 8;
 constexpr size_t kSimpleChunkBytes = 32u << 20;  // two-shot pipelines in chunks of this
 
-// Per-rank scratch: [LL: 2 parities x nranks slots][simple in][simple out].
+// Per-rank scratch: [LL: 2 parities x nranks slots][simple in][simple out]
+// [barrier flags: kMaxBlocks x kMaxRanks epochs written by the peers].
 struct ScratchLayout {
   size_t llSlotBytes;    // one sender's packets for one call
   size_t llRegionBytes;  // both parities, all senders
   size_t simpleInOffset;
   size_t simpleOutOffset;
+  size_t flagsOffset;
   size_t totalBytes;
 
   LCCL_HOST_DEVICE static ScratchLayout make(int nranks) {
@@ -29,7 +32,8 @@ struct ScratchLayout {
     l.llRegionBytes = 2 * static_cast<size_t>(nranks) * l.llSlotBytes;
     l.simpleInOffset = l.llRegionBytes;
     l.simpleOutOffset = l.simpleInOffset + kSimpleChunkBytes;
-    l.totalBytes = l.simpleOutOffset + kSimpleChunkBytes;
+    l.flagsOffset = l.simpleOutOffset + kSimpleChunkBytes;
+    l.totalBytes = l.flagsOffset + sizeof(uint64_t) * kMaxBlocks * kMaxRanks;
     return l;
   }
   // Where `sender`'s packets for a call with this flag land on the receiver.
@@ -53,6 +57,30 @@ LCCL_HOST_DEVICE Shard twoShotShard(size_t chunkBytes, int nranks, int rank) {
   if (first > vecs) first = vecs;
   size_t last = first + per > vecs ? vecs : first + per;
   return {first, last - first, rank == nranks - 1};
+}
+
+// Block b's share of [begin, end): 16-byte aligned boundaries (relative to
+// begin), the last block also takes the unaligned tail. Every rank slices the
+// same way, so block b of one rank reads exactly what block b of the others wrote.
+struct Slice {
+  size_t begin;
+  size_t end;
+};
+
+LCCL_HOST_DEVICE Slice blockSlice(size_t begin, size_t end, int block, int blocks) {
+  const size_t vecs = (end - begin) / 16;
+  const size_t per = (vecs + blocks - 1) / blocks;
+  size_t b = begin + per * 16 * static_cast<size_t>(block);
+  size_t e = b + per * 16;
+  if (b > begin + vecs * 16) b = begin + vecs * 16;
+  if (e > begin + vecs * 16 || block == blocks - 1) e = block == blocks - 1 ? end : begin + vecs * 16;
+  return {b, e};
+}
+
+// Byte range [begin, end) of rank q's two-shot shard of a chunk.
+LCCL_HOST_DEVICE Slice shardBytes(size_t chunkBytes, int nranks, int q) {
+  const Shard s = twoShotShard(chunkBytes, nranks, q);
+  return {s.firstVec * 16, s.ownsTail ? chunkBytes : (s.firstVec + s.numVecs) * 16};
 }
 
 // Number of chunks (>= 1 for non-empty input) of a two-shot AllReduce.

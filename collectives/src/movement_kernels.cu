@@ -16,16 +16,18 @@ __global__ void __launch_bounds__(kThreads) moveLL(KernelArgs a) {
 
 // AllGather / AllToAll (staged): stage; copy every rank's piece for me.
 // Broadcast (staged, root >= 0): the root stages; everybody copies its stage.
+// Block b moves slice b of every piece.
 __global__ void __launch_bounds__(kThreads) moveStaged(KernelArgs a) {
   if (a.root < 0 || a.root == a.rank) stageInput(a);
-  if (!crossRankBarrier(a)) return;
+  if (!blockBarrier(a)) return;
+  const Slice s = mySlice(a);
   for (int r = 0; r < a.nranks; ++r) {
     if (a.root >= 0 && r != a.root) continue;
     char* dst = a.recv + static_cast<size_t>(a.root >= 0 ? 0 : r) * a.recvStride;
     const char* src = r == a.rank ? pieceFor(a, a.rank) : stagedPieceFor(a, r);
-    if (dst != src) deviceCopy(dst, src, a.bytes, globalThread(), globalThreads());
+    if (dst != src) blockCopy(dst + s.begin, src + s.begin, s.end - s.begin);
   }
-  crossRankBarrier(a);
+  blockBarrier(a);
 }
 
 }  // namespace

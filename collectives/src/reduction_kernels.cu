@@ -19,23 +19,33 @@ __global__ void __launch_bounds__(kThreads) reduceLL(KernelArgs a) {
 }
 
 // AllReduce, two-shot: stage; reduce my shard from every stage into every
-// rank's result area; copy the result out.
+// rank's result area; copy the result out. Block b handles slice b of every
+// rank's shard in each phase, so only block b's namesakes need to meet.
+__device__ __forceinline__ Slice shardSlice(const KernelArgs& a, int q) {
+  const Slice sh = shardBytes(a.bytes, a.nranks, q);
+  return blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
+}
+
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShot(KernelArgs a) {
-  stageInput(a);
-  if (!crossRankBarrier(a)) return;
-  const Shard s = twoShotShard(a.bytes, a.nranks, a.rank);
-  const size_t begin = s.firstVec * 16;
-  const size_t bytes = s.ownsTail ? a.bytes - begin : s.numVecs * 16;
+  for (int q = 0; q < a.nranks; ++q) {
+    const Slice s = shardSlice(a, q);
+    blockCopy(stageOf(a, a.rank) + s.begin, a.send + s.begin, s.end - s.begin);
+  }
+  if (!blockBarrier(a)) return;
+  const Slice mine = shardSlice(a, a.rank);
   const char* srcs[kMaxRanks];
   char* dsts[kMaxRanks];
   for (int r = 0; r < a.nranks; ++r) {
-    srcs[r] = stageOf(a, r) + begin;
-    dsts[r] = resultOf(a, r) + begin;
+    srcs[r] = stageOf(a, r) + mine.begin;
+    dsts[r] = resultOf(a, r) + mine.begin;
   }
-  reduceRanks<T, Op>(a, srcs, dsts, a.nranks, bytes);
-  if (!crossRankBarrier(a)) return;
-  deviceCopy(a.recv, resultOf(a, a.rank), a.bytes, globalThread(), globalThreads());
+  reduceRanks<T, Op>(a, srcs, dsts, a.nranks, mine.end - mine.begin);
+  if (!blockBarrier(a)) return;
+  for (int q = 0; q < a.nranks; ++q) {
+    const Slice s = shardSlice(a, q);
+    blockCopy(a.recv + s.begin, resultOf(a, a.rank) + s.begin, s.end - s.begin);
+  }
 }
 
 // ReduceScatter (staged): stage my pieces; reduce every rank's piece for me.
@@ -43,14 +53,15 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShot(KernelArgs a) {
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceStaged(KernelArgs a) {
   stageInput(a);
-  if (!crossRankBarrier(a)) return;
+  if (!blockBarrier(a)) return;
   if (a.root < 0 || a.root == a.rank) {
+    const Slice s = mySlice(a);
     const char* srcs[kMaxRanks];
-    for (int r = 0; r < a.nranks; ++r) srcs[r] = stagedPieceFor(a, r);
-    char* dst = a.recv;
-    reduceRanks<T, Op>(a, srcs, &dst, 1, a.bytes);
+    for (int r = 0; r < a.nranks; ++r) srcs[r] = stagedPieceFor(a, r) + s.begin;
+    char* dst = a.recv + s.begin;
+    reduceRanks<T, Op>(a, srcs, &dst, 1, s.end - s.begin);
   }
-  crossRankBarrier(a);
+  blockBarrier(a);
 }
 
 template <typename T, ReduceOp Op>

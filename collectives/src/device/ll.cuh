@@ -7,14 +7,10 @@
 #pragma once
 
 #include "../kernel_common.cuh"
+#include "staged.cuh"
 #include "words.cuh"
 
 namespace lccl::detail {
-
-// The piece of my input meant for `peer`.
-__device__ __forceinline__ const char* pieceFor(const KernelArgs& a, int peer) {
-  return a.send + static_cast<size_t>(peer) * a.sendStride;
-}
 
 // Writes the piece for each peer into that peer's slot `rank`.
 __device__ inline void llPublish(const KernelArgs& a, uint32_t flag) {

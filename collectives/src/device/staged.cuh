@@ -1,13 +1,15 @@
 // The staged (Simple protocol) path for inputs too large for LL packets:
-// each rank stages its input in its registered scratch, a cross-rank barrier
-// makes every stage visible, every rank reads what it needs straight from the
-// peers' stages (NVLink / PCIe loads), and a second barrier keeps the stages
-// intact until everybody has read them. Host code splits large inputs into
-// chunks that fit the stage.
+// each rank stages its input in its registered scratch, a barrier makes the
+// stage visible, every rank reads what it needs straight from the peers'
+// stages (NVLink / PCIe loads), and a second barrier keeps the stages intact
+// until everybody has read them. Block b of every rank handles the same slice
+// of every piece, so the barriers are per block (blockBarrier), never
+// grid-wide. Host code splits large inputs into chunks that fit the stage.
 #pragma once
 
 #include "../kernel_common.cuh"
 #include "../reduce.cuh"
+#include "lccl/primitives/detail/copy_device.hpp"
 
 namespace lccl::detail {
 
@@ -16,6 +18,11 @@ __device__ __forceinline__ char* stageOf(const KernelArgs& a, int r) {
 }
 __device__ __forceinline__ char* resultOf(const KernelArgs& a, int r) {
   return static_cast<char*>(r == a.rank ? a.scratch : a.ch[r].dst) + a.layout.simpleOutOffset;
+}
+
+// The piece of my input meant for `peer`.
+__device__ __forceinline__ const char* pieceFor(const KernelArgs& a, int peer) {
+  return a.send + static_cast<size_t>(peer) * a.sendStride;
 }
 
 // Pieces in a stage: one per peer when the input has per-peer pieces.
@@ -28,33 +35,53 @@ __device__ __forceinline__ const char* stagedPieceFor(const KernelArgs& a, int r
   return stageOf(a, r) + (a.sendStride ? static_cast<size_t>(a.rank) * a.bytes : 0);
 }
 
-// My stage = my input (every piece, packed).
-__device__ inline void stageInput(const KernelArgs& a) {
-  for (int p = 0; p < stagedPieces(a); ++p)
-    deviceCopy(stageOf(a, a.rank) + static_cast<size_t>(p) * a.bytes,
-               a.send + static_cast<size_t>(p) * a.sendStride, a.bytes, globalThread(),
-               globalThreads());
+// This block's slice of a piece.
+__device__ __forceinline__ Slice mySlice(const KernelArgs& a) {
+  return blockSlice(0, a.bytes, blockIdx.x, gridDim.x);
 }
 
-// dsts[k] (k < ndst) = reduction in rank order of srcs[0..nranks) over
-// [first, first+bytes): 16-byte vectors, then the tail element by element.
+// The block's threads copy [src, src+bytes) to dst.
+__device__ __forceinline__ void blockCopy(char* dst, const char* src, size_t bytes) {
+  deviceCopy(dst, src, bytes, threadIdx.x, blockDim.x);
+}
+
+// My stage = my input (every piece, packed); this block's slice of each.
+__device__ inline void stageInput(const KernelArgs& a) {
+  const Slice s = mySlice(a);
+  for (int p = 0; p < stagedPieces(a); ++p)
+    blockCopy(stageOf(a, a.rank) + static_cast<size_t>(p) * a.bytes + s.begin,
+              pieceFor(a, p) + s.begin, s.end - s.begin);
+}
+
+__device__ __forceinline__ bool aligned16(const void* p) {
+  return (reinterpret_cast<uintptr_t>(p) & 15u) == 0;
+}
+
+// dsts[k] (k < ndst) = reduction in rank order of srcs[0..nranks), `bytes`
+// long, by this block's threads: 16-byte vectors when every address allows,
+// element by element otherwise and for the tail.
 template <typename T, ReduceOp Op>
-__device__ inline void reduceRanks(const KernelArgs& a, const char* const* srcs, char* const* dsts,
+__device__ void reduceRanks(const KernelArgs& a, const char* const* srcs, char* const* dsts,
                             int ndst, size_t bytes) {
-  const size_t vecs = bytes / 16;
-  for (size_t v = globalThread(); v < vecs; v += globalThreads()) {
+  bool vec = true;
+  for (int r = 0; r < a.nranks; ++r) vec = vec && aligned16(srcs[r]);
+  for (int k = 0; k < ndst; ++k) vec = vec && aligned16(dsts[k]);
+  const size_t vecs = vec ? bytes / 16 : 0;
+  for (size_t v = threadIdx.x; v < vecs; v += blockDim.x) {
     Pack<T, 16> in[kMaxRanks];
 #pragma unroll
     for (int r = 0; r < kMaxRanks; ++r)
       if (r < a.nranks) in[r].raw = arch::loadGlobal128(reinterpret_cast<const uint4*>(srcs[r]) + v);
     PackReducer<T, Op, 16> acc;
     acc.first(in[0]);
-    for (int r = 1; r < a.nranks; ++r) acc.add(in[r]);
+#pragma unroll
+    for (int r = 1; r < kMaxRanks; ++r)
+      if (r < a.nranks) acc.add(in[r]);
     const Pack<T, 16> out = acc.result(a.nranks);
     for (int k = 0; k < ndst; ++k) arch::storeGlobal128(reinterpret_cast<uint4*>(dsts[k]) + v, out.raw);
   }
   using A = typename Acc<T>::type;
-  for (size_t i = vecs * 16 / sizeof(T) + globalThread(); i < bytes / sizeof(T); i += globalThreads()) {
+  for (size_t i = vecs * 16 / sizeof(T) + threadIdx.x; i < bytes / sizeof(T); i += blockDim.x) {
     A acc = Acc<T>::widen(reinterpret_cast<const T*>(srcs[0])[i]);
     for (int r = 1; r < a.nranks; ++r)
       acc = Combine<Op>::apply(acc, Acc<T>::widen(reinterpret_cast<const T*>(srcs[r])[i]));

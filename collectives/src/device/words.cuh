@@ -1,5 +1,5 @@
-// 8-byte words of a buffer of any size (the last one zero-padded), as the LL
-// protocol moves them, and their view as packs of elements.
+// 8-byte words of a buffer of any size and alignment (the last one
+// zero-padded), as the LL protocol moves them, and their view as packs of elements.
 #pragma once
 
 #include <cstdint>
@@ -10,20 +10,23 @@ namespace lccl::detail {
 
 __device__ __forceinline__ uint64_t loadWord(const char* p, size_t w, size_t bytes) {
   const size_t off = w * 8;
-  if (off + 8 <= bytes) return *reinterpret_cast<const uint64_t*>(p + off);
+  if (off + 8 <= bytes && (reinterpret_cast<uintptr_t>(p) & 7u) == 0)
+    return *reinterpret_cast<const uint64_t*>(p + off);
   uint64_t v = 0;
-  for (size_t i = off; i < bytes; ++i)
+  const size_t end = off + 8 < bytes ? off + 8 : bytes;
+  for (size_t i = off; i < end; ++i)
     v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * (i - off));
   return v;
 }
 
 __device__ __forceinline__ void storeWord(char* p, size_t w, size_t bytes, uint64_t v) {
   const size_t off = w * 8;
-  if (off + 8 <= bytes) {
+  if (off + 8 <= bytes && (reinterpret_cast<uintptr_t>(p) & 7u) == 0) {
     *reinterpret_cast<uint64_t*>(p + off) = v;
     return;
   }
-  for (size_t i = off; i < bytes; ++i) p[i] = static_cast<char>(v >> (8 * (i - off)));
+  const size_t end = off + 8 < bytes ? off + 8 : bytes;
+  for (size_t i = off; i < end; ++i) p[i] = static_cast<char>(v >> (8 * (i - off)));
 }
 
 template <typename T>
