@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "algorithm.hpp"
+#include "collectives_impl.hpp"
 #include "kernel_args.hpp"
 #include "launch.hpp"
+#include "p2p.hpp"
 #include "lccl/env.hpp"
 #include "lccl/errors.hpp"
 #include "lccl/logging.hpp"
@@ -20,23 +22,6 @@ using detail::Algo;
 using detail::Choice;
 using detail::Kind;
 using detail::Path;
-
-struct Collectives::Impl {
-  std::shared_ptr<Communicator> comm;
-  int rank = 0, nranks = 1, smCount = 1;
-  detail::ScratchLayout layout{};
-  void* scratch = nullptr;
-  detail::CollState* state = nullptr;
-  MemoryChannelDeviceHandle* channelTable = nullptr;  // device array, index = peer
-  std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> sems;
-  std::vector<MemoryChannel> channels;
-  detail::KernelArgs base{};  // channels, scratch, state: fixed per instance
-  int groupDepth = 0;
-
-  void setup();
-  Choice choose(size_t bytes) const;
-  void enqueue(const struct CollOp& op);
-};
 
 static void checkPeers(const Communicator& c) {
   if (c.size() > detail::kMaxRanks)
@@ -80,6 +65,7 @@ void Collectives::Impl::setup() {
   LCCL_CUDA_CHECK(cudaMemcpy(channelTable, table.data(), sizeof(MemoryChannelDeviceHandle) * nranks,
                              cudaMemcpyHostToDevice));
   base.ch = channelTable;
+  setupP2P(peersScratch);
   base.state = state;
   base.scratch = static_cast<char*>(scratch);
   base.layout = layout;
@@ -102,6 +88,8 @@ Collectives::~Collectives() {
   if (impl_->scratch) (void)cudaFree(impl_->scratch);
   if (impl_->state) (void)cudaFree(impl_->state);
   if (impl_->channelTable) (void)cudaFree(impl_->channelTable);
+  if (impl_->p2pTable) (void)cudaFree(impl_->p2pTable);
+  impl_->p2pSems.clear();
 }
 
 Communicator& Collectives::comm() const { return *impl_->comm; }
@@ -159,9 +147,9 @@ bool isReduction(Kind k) {
 size_t roundDown16(size_t v) { return v / 16 * 16; }
 
 Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice allReduceChoice, int smCount) {
-  // Staged: about one block per 64 KiB of a chunk's pieces, at least 8, at
+  // Staged: about one block per 16 KiB of a chunk's pieces, at least 8, at
   // most one per SM (blocks of one rank wait for their namesakes on the others).
-  const size_t perBlock = 64u << 10;
+  const size_t perBlock = 16u << 10;
   int staged = static_cast<int>(std::min<size_t>(std::max<size_t>(piece / perBlock, 8),
                                                  static_cast<size_t>(smCount)));
   Plan p{Path::Staged, piece, 0, 0, detail::kSimpleChunkBytes, staged};
@@ -269,17 +257,37 @@ void Collectives::allToAll(const void* send, void* recv, size_t countPerPeer, Da
   impl_->enqueue({Kind::AllToAll, send, recv, countPerPeer, type, ReduceOp::Sum, -1, stream, "allToAll"});
 }
 
-void Collectives::allToAllv(const void*, const size_t*, const size_t*, void*, const size_t*,
-                            const size_t*, DataType, gpuStream_t) {
-  throw InvalidUsageError(ErrorSite{"allToAllv", impl_->rank}, "not implemented yet");
+void Collectives::allToAllv(const void* send, const size_t* sendCounts, const size_t* sendDispls,
+                            void* recv, const size_t* recvCounts, const size_t* recvDispls,
+                            DataType type, gpuStream_t stream) {
+  Impl& m = *impl_;
+  if (!sendCounts || !sendDispls || !recvCounts || !recvDispls)
+    throw InvalidArgumentError(ErrorSite{"allToAllv", m.rank}, "null counts or displacements");
+  const size_t es = dataTypeSize(type);
+  groupStart();
+  try {
+    for (int p = 0; p < m.nranks; ++p) {
+      m.addP2P(true, static_cast<const char*>(send) + sendDispls[p] * es, sendCounts[p], type, p,
+               stream, "allToAllv");
+      m.addP2P(false, static_cast<char*>(recv) + recvDispls[p] * es, recvCounts[p], type, p,
+               stream, "allToAllv");
+    }
+  } catch (...) {
+    m.pending.clear();
+    --m.groupDepth;
+    throw;
+  }
+  groupEnd();
 }
 
-void Collectives::send(const void*, size_t, DataType, int peer, gpuStream_t) {
-  throw InvalidUsageError(ErrorSite{"send", impl_->rank, peer}, "not implemented yet");
+void Collectives::send(const void* buf, size_t count, DataType type, int peer, gpuStream_t stream) {
+  impl_->addP2P(true, buf, count, type, peer, stream, "send");
+  if (impl_->groupDepth == 0) impl_->flushP2P();
 }
 
-void Collectives::recv(void*, size_t, DataType, int peer, gpuStream_t) {
-  throw InvalidUsageError(ErrorSite{"recv", impl_->rank, peer}, "not implemented yet");
+void Collectives::recv(void* buf, size_t count, DataType type, int peer, gpuStream_t stream) {
+  impl_->addP2P(false, buf, count, type, peer, stream, "recv");
+  if (impl_->groupDepth == 0) impl_->flushP2P();
 }
 
 void Collectives::groupStart() { ++impl_->groupDepth; }
@@ -287,7 +295,7 @@ void Collectives::groupStart() { ++impl_->groupDepth; }
 void Collectives::groupEnd() {
   if (impl_->groupDepth == 0)
     throw InvalidUsageError(ErrorSite{"groupEnd", impl_->rank}, "groupEnd without groupStart");
-  --impl_->groupDepth;
+  if (--impl_->groupDepth == 0) impl_->flushP2P();
 }
 
 }  // namespace lccl

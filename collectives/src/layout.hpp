@@ -17,12 +17,15 @@ constexpr size_t kLLDataPerPacket = 8;
 constexpr size_t kSimpleChunkBytes = 32u << 20;  // two-shot pipelines in chunks of this
 
 // Per-rank scratch: [LL: 2 parities x nranks slots][simple in][simple out]
+// [p2p inboxes: one per sender, two slots each]
 // [barrier flags: kMaxBlocks x kMaxRanks epochs written by the peers].
 struct ScratchLayout {
   size_t llSlotBytes;    // one sender's packets for one call
   size_t llRegionBytes;  // both parities, all senders
   size_t simpleInOffset;
   size_t simpleOutOffset;
+  size_t p2pOffset;
+  size_t p2pInboxBytes;  // per sender
   size_t flagsOffset;
   size_t totalBytes;
 
@@ -32,7 +35,9 @@ struct ScratchLayout {
     l.llRegionBytes = 2 * static_cast<size_t>(nranks) * l.llSlotBytes;
     l.simpleInOffset = l.llRegionBytes;
     l.simpleOutOffset = l.simpleInOffset + kSimpleChunkBytes;
-    l.flagsOffset = l.simpleOutOffset + kSimpleChunkBytes;
+    l.p2pOffset = l.simpleOutOffset + kSimpleChunkBytes;
+    l.p2pInboxBytes = kSimpleChunkBytes / static_cast<size_t>(nranks) / 32 * 32;
+    l.flagsOffset = l.p2pOffset + kSimpleChunkBytes;
     l.totalBytes = l.flagsOffset + sizeof(uint64_t) * kMaxBlocks * kMaxRanks;
     return l;
   }

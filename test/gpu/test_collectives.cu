@@ -301,6 +301,92 @@ void runArgumentErrors(Context& ctx, lccl::Collectives& coll) {
   report(ctx, "argument errors are InvalidArgumentError", ok, "an invalid call did not throw");
 }
 
+// Bytes rank `src` sends to rank `dst` in the p2p tests (some zero, most odd).
+size_t p2pCount(int src, int dst, size_t scale) {
+  if ((src + 2 * dst) % 5 == 4) return 0;
+  return scale * static_cast<size_t>(src + 1) + static_cast<size_t>(dst * 3 + 1);
+}
+
+uint8_t p2pByte(int src, int dst, size_t i) {
+  return patternByte(static_cast<uint64_t>(src) * 131 + dst, i);
+}
+
+// A grouped exchange between every pair (self included) with uneven sizes:
+// either as send/recv in a group or as one allToAllv.
+std::string checkExchange(Context& ctx, lccl::Collectives& coll, size_t scale, bool asAllToAllv) {
+  const int n = ctx.size, r = ctx.rank;
+  std::vector<size_t> sc(n), sd(n), rc(n), rd(n);
+  size_t sendTotal = 0, recvTotal = 0;
+  for (int p = 0; p < n; ++p) {
+    sc[p] = p2pCount(r, p, scale);
+    sd[p] = sendTotal;
+    sendTotal += sc[p];
+    rc[p] = p2pCount(p, r, scale);
+    rd[p] = recvTotal;
+    recvTotal += rc[p];
+  }
+  std::vector<uint8_t> in(sendTotal + 1);
+  for (int p = 0; p < n; ++p)
+    for (size_t i = 0; i < sc[p]; ++i) in[sd[p] + i] = p2pByte(r, p, i);
+  DeviceBuffer send(sendTotal + 1), recv(recvTotal + kGuard);
+  send.upload(in.data(), sendTotal + 1);
+  recv.fill(kPoison);
+  if (asAllToAllv) {
+    coll.allToAllv(send.get(), sc.data(), sd.data(), recv.get(), rc.data(), rd.data(), DataType::Uint8, nullptr);
+  } else {
+    coll.groupStart();
+    for (int p = 0; p < n; ++p) {
+      coll.send(send.as<char>() + sd[p], sc[p], DataType::Uint8, p, nullptr);
+      coll.recv(recv.as<char>() + rd[p], rc[p], DataType::Uint8, p, nullptr);
+    }
+    coll.groupEnd();
+  }
+  if (!syncWithin(30)) return "timed out";
+  ctx.comm->checkDeviceErrors();
+  std::vector<uint8_t> got = recv.download();
+  for (int p = 0; p < n; ++p)
+    for (size_t i = 0; i < rc[p]; ++i)
+      if (got[rd[p] + i] != p2pByte(p, r, i))
+        return "byte " + std::to_string(i) + " from rank " + std::to_string(p) + " is wrong";
+  for (size_t b = recvTotal; b < recvTotal + kGuard; ++b)
+    if (got[b] != kPoison) return "wrote past the end of the receive buffer";
+  return "";
+}
+
+// Ungrouped send/recv between pairs (0,1), (2,3): even ranks send first.
+std::string checkPairs(Context& ctx, lccl::Collectives& coll, size_t bytes) {
+  const int peer = ctx.rank ^ 1;
+  if (peer >= ctx.size) return "";
+  std::vector<uint8_t> out = pattern(ctx.rank + 77, bytes);
+  DeviceBuffer send(bytes), recv(bytes);
+  send.upload(out.data(), bytes);
+  recv.fill(kPoison);
+  if (ctx.rank % 2 == 0) {
+    coll.send(send.get(), bytes, DataType::Uint8, peer, nullptr);
+    coll.recv(recv.get(), bytes, DataType::Uint8, peer, nullptr);
+  } else {
+    coll.recv(recv.get(), bytes, DataType::Uint8, peer, nullptr);
+    coll.send(send.get(), bytes, DataType::Uint8, peer, nullptr);
+  }
+  if (!syncWithin(30)) return "timed out";
+  ctx.comm->checkDeviceErrors();
+  std::vector<uint8_t> want = pattern(peer + 77, bytes);
+  return firstMismatch(recv.download().data(), want.data(), bytes, "recv");
+}
+
+void runP2P(Context& ctx, lccl::Collectives& coll) {
+  for (size_t scale : {size_t{0}, size_t{1000}, size_t{3} << 20}) {
+    std::string why = checkExchange(ctx, coll, scale, false);
+    report(ctx, "grouped send/recv all pairs, scale " + std::to_string(scale), why.empty(), why);
+    why = checkExchange(ctx, coll, scale, true);
+    report(ctx, "allToAllv uneven, scale " + std::to_string(scale), why.empty(), why);
+  }
+  for (size_t bytes : {size_t{1}, size_t{4099}, size_t{9} << 20}) {
+    std::string why = checkPairs(ctx, coll, bytes);
+    report(ctx, "send/recv pairs " + std::to_string(bytes) + " bytes", why.empty(), why);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -312,6 +398,7 @@ int main(int argc, char** argv) {
       runMatrix(ctx, coll);
       runLarge(ctx, coll);
       runGraph(ctx, coll);
+      runP2P(ctx, coll);
     }
     return finish(ctx);
   });

@@ -1,0 +1,52 @@
+// Collectives::Impl: the state behind one Collectives instance, shared by
+// the collective and the send/recv code.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "algorithm.hpp"
+#include "kernel_args.hpp"
+#include "lccl/collectives.hpp"
+#include "lccl/errors.hpp"
+#include "lccl/logging.hpp"
+#include "lccl/primitives/memory_channel.hpp"
+#include "p2p.hpp"
+
+namespace lccl {
+
+struct CollOp;
+
+struct Collectives::Impl {
+  std::shared_ptr<Communicator> comm;
+  int rank = 0, nranks = 1, smCount = 1;
+  detail::ScratchLayout layout{};
+
+  void* scratch = nullptr;
+  detail::CollState* state = nullptr;
+  MemoryChannelDeviceHandle* channelTable = nullptr;  // device array, index = peer
+  detail::P2PChannel* p2pTable = nullptr;             // device array, index = peer
+  std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> p2pSems;
+  std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> sems;
+  std::vector<MemoryChannel> channels;
+  detail::KernelArgs base{};  // channels, scratch, state: fixed per instance
+  int groupDepth = 0;
+  struct PendingP2P {
+    bool isSend;
+    char* buf;
+    size_t bytes;
+    int peer;
+    cudaStream_t stream;
+  };
+  std::vector<PendingP2P> pending;  // send/recv collected until groupEnd
+
+  void setup();
+  void setupP2P(const std::vector<RegisteredMemory>& peersScratch);
+  void addP2P(bool isSend, const void* buf, size_t count, DataType type, int peer,
+              cudaStream_t stream, const char* call);
+  void flushP2P();
+  detail::Choice choose(size_t bytes) const;
+  void enqueue(const CollOp& op);
+};
+
+}  // namespace lccl
