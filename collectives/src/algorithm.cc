@@ -9,12 +9,22 @@ namespace lccl::detail {
 const char* algoName(Algo a) { return a == Algo::OneShot ? "oneshot" : "twoshot"; }
 const char* protoName(Proto p) { return p == Proto::LL ? "LL" : "Simple"; }
 
+bool feasible(Choice c, size_t bytes, int nranks) {
+  if (c.algo == Algo::OneShot) return c.proto == Proto::LL && bytes <= kOneShotMaxBytes;
+  if (c.proto == Proto::LL) return bytes <= kOneShotMaxBytes / 2 * static_cast<size_t>(nranks);
+  return true;
+}
+
 Choice selectAllReduce(size_t bytes, int nranks) {
-  // One-shot LL: every rank pushes its whole input to every peer as LL
-  // packets; the latency of a single NVLink hop. It moves (n-1)x the data of
-  // two-shot, so it wins only while latency dominates.
-  size_t oneShotLimit = nranks <= 4 ? (256u << 10) : (64u << 10);
-  if (bytes <= oneShotLimit) return {Algo::OneShot, Proto::LL};
+  // One-shot moves (n-1) x 2 x bytes per rank (LL packets double the data),
+  // two-shot LL 2 x (n-1)/n x 2 x bytes in two packet hops: with two ranks
+  // one-shot never moves more; beyond, two-shot wins once bandwidth matters.
+  // Staged two-shot moves the least and pays two barriers and two local copies.
+  if (nranks <= 2) return bytes <= kOneShotMaxBytes ? Choice{Algo::OneShot, Proto::LL}
+                                                    : Choice{Algo::TwoShot, Proto::Simple};
+  if (bytes <= (64u << 10)) return {Algo::OneShot, Proto::LL};
+  const Choice twoShotLL{Algo::TwoShot, Proto::LL};
+  if (bytes <= (1u << 20) && feasible(twoShotLL, bytes, nranks)) return twoShotLL;
   return {Algo::TwoShot, Proto::Simple};
 }
 
@@ -24,33 +34,40 @@ static std::string lower(const std::string& s) {
   return o;
 }
 
-// "x" selects x; "^x" excludes x. Returns 1 (select), -1 (exclude), 0 (no say).
-static int verdict(const std::string& spec, const char* name, const char* what,
-                   const char* const* known, int nknown) {
-  if (spec.empty()) return 0;
-  bool exclude = spec[0] == '^';
-  std::string s = lower(exclude ? spec.substr(1) : spec);
-  bool ok = false;
-  for (int i = 0; i < nknown; ++i) ok = ok || s == known[i];
-  if (!ok) {
-    std::string list;
-    for (int i = 0; i < nknown; ++i) list += std::string(i ? ", " : "") + known[i];
-    throw InvalidArgumentError(ErrorSite{"algorithm selection"},
-                               std::string(what) + "='" + spec + "': expected one of " + list +
-                                   " (optionally prefixed with ^ to exclude)");
-  }
-  if (s != lower(name)) return exclude ? 1 : -1;
-  return exclude ? -1 : 1;
+// Parses "x" or "^x" against `known`: returns the index of x, and sets
+// *exclude. Empty spec: -1.
+static int parseSpec(const std::string& spec, const char* what, const char* const* known,
+                     int nknown, bool* exclude) {
+  if (spec.empty()) return -1;
+  *exclude = spec[0] == '^';
+  const std::string s = lower(*exclude ? spec.substr(1) : spec);
+  for (int i = 0; i < nknown; ++i)
+    if (s == known[i]) return i;
+  std::string list;
+  for (int i = 0; i < nknown; ++i) list += std::string(i ? ", " : "") + known[i];
+  throw InvalidArgumentError(ErrorSite{"algorithm selection"},
+                             std::string(what) + "='" + spec + "': expected one of " + list +
+                                 " (optionally prefixed with ^ to exclude)");
 }
 
-Choice applyOverrides(Choice c, size_t bytes, const std::string& algo, const std::string& proto) {
+Choice applyOverrides(Choice c, size_t bytes, int nranks, const std::string& algo,
+                      const std::string& proto) {
   static const char* const algos[] = {"oneshot", "twoshot"};
   static const char* const protos[] = {"ll", "simple"};
-  bool oneShotFits = bytes <= kOneShotMaxBytes;
-  if (verdict(algo, "oneshot", "LCCL_ALGO", algos, 2) == 1 && oneShotFits) c = {Algo::OneShot, Proto::LL};
-  if (verdict(algo, "twoshot", "LCCL_ALGO", algos, 2) == 1) c = {Algo::TwoShot, Proto::Simple};
-  if (verdict(proto, "simple", "LCCL_PROTO", protos, 2) == 1) c = {Algo::TwoShot, Proto::Simple};
-  if (verdict(proto, "ll", "LCCL_PROTO", protos, 2) == 1 && oneShotFits) c = {Algo::OneShot, Proto::LL};
+  bool exA = false, exP = false;
+  const int a = parseSpec(algo, "LCCL_ALGO", algos, 2, &exA);
+  const int p = parseSpec(proto, "LCCL_PROTO", protos, 2, &exP);
+  Choice want = c;
+  if (a >= 0) want.algo = static_cast<Algo>(exA ? 1 - a : a);
+  if (p >= 0) want.proto = static_cast<Proto>(exP ? 1 - p : p);
+  if (feasible(want, bytes, nranks)) return want;
+  // Keep what was forced; complete the field that was not.
+  if (a >= 0 && p < 0)
+    for (Proto q : {Proto::LL, Proto::Simple})
+      if (feasible({want.algo, q}, bytes, nranks)) return {want.algo, q};
+  if (p >= 0 && a < 0)
+    for (Algo b : {Algo::OneShot, Algo::TwoShot})
+      if (feasible({b, want.proto}, bytes, nranks)) return {b, want.proto};
   return c;
 }
 

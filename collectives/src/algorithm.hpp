@@ -1,5 +1,10 @@
 // Algorithm selection for the collectives: a table by size and rank count,
 // overridable with LCCL_ALGO / LCCL_PROTO (NCCL_ALGO / NCCL_PROTO honoured).
+//
+// AllReduce has three implementations, named by algorithm x protocol:
+//   oneshot + LL      every rank sends its whole input to every peer as packets
+//   twoshot + LL      reduce-scatter then all-gather, both as packets
+//   twoshot + Simple  staged reduce-scatter then all-gather through peer memory
 #pragma once
 
 #include <cstddef>
@@ -13,21 +18,24 @@ enum class Proto { LL, Simple };
 struct Choice {
   Algo algo;
   Proto proto;
+  bool operator==(const Choice& o) const { return algo == o.algo && proto == o.proto; }
 };
 
 const char* algoName(Algo a);
 const char* protoName(Proto p);
 
-// Largest AllReduce (bytes) served by the one-shot LL algorithm; must fit the
-// LL scratch reserved per peer.
+// LL capacity: data bytes one sender may put in one peer's LL slot per call.
 constexpr size_t kOneShotMaxBytes = 512u << 10;
 
+// Whether `c` can serve an AllReduce of `bytes` over `nranks` ranks.
+bool feasible(Choice c, size_t bytes, int nranks);
 // Default choice for an AllReduce of `bytes` over `nranks` ranks.
 Choice selectAllReduce(size_t bytes, int nranks);
-// Applies an override such as LCCL_ALGO="oneshot" / "twoshot" and
-// LCCL_PROTO="LL" / "Simple" (case-insensitive; "^x" excludes x). Throws
-// InvalidArgumentError on unknown names. An override that cannot serve the
-// size (one-shot above kOneShotMaxBytes) is ignored with the default kept.
-Choice applyOverrides(Choice c, size_t bytes, const std::string& algo, const std::string& proto);
+// Applies overrides such as algo="oneshot"/"twoshot" and proto="LL"/"Simple"
+// (case-insensitive; "^x" excludes x). Throws InvalidArgumentError on unknown
+// names. What the override fixes is kept, the rest is completed so that the
+// result is feasible; an override that cannot be served is ignored.
+Choice applyOverrides(Choice c, size_t bytes, int nranks, const std::string& algo,
+                      const std::string& proto);
 
 }  // namespace lccl::detail

@@ -61,10 +61,7 @@ void Collectives::Impl::setup() {
     table[p] = channels.back().deviceHandle();
     sems.push_back(std::move(sem));
   }
-  LCCL_CUDA_CHECK(cudaMalloc(&channelTable, sizeof(MemoryChannelDeviceHandle) * nranks));
-  LCCL_CUDA_CHECK(cudaMemcpy(channelTable, table.data(), sizeof(MemoryChannelDeviceHandle) * nranks,
-                             cudaMemcpyHostToDevice));
-  base.ch = channelTable;
+  for (int p = 0; p < nranks; ++p) base.ch[p] = table[p];
   setupP2P(peersScratch);
   base.state = state;
   base.scratch = static_cast<char*>(scratch);
@@ -87,7 +84,6 @@ Collectives::~Collectives() {
   impl_->sems.clear();
   if (impl_->scratch) (void)cudaFree(impl_->scratch);
   if (impl_->state) (void)cudaFree(impl_->state);
-  if (impl_->channelTable) (void)cudaFree(impl_->channelTable);
   if (impl_->p2pTable) (void)cudaFree(impl_->p2pTable);
   impl_->p2pSems.clear();
 }
@@ -96,12 +92,12 @@ Communicator& Collectives::comm() const { return *impl_->comm; }
 
 // Parses an LCCL_ALGO/LCCL_PROTO override; NCCL_* values name NCCL's own
 // algorithms, so an unknown one there is ignored rather than fatal.
-static Choice withOverrides(Choice c, size_t bytes) {
+static Choice withOverrides(Choice c, size_t bytes, int nranks) {
   const Env& env = Env::instance();
   const auto& algo = env.entry("LCCL_ALGO");
   const auto& proto = env.entry("LCCL_PROTO");
   try {
-    return detail::applyOverrides(c, bytes, algo.value, proto.value);
+    return detail::applyOverrides(c, bytes, nranks, algo.value, proto.value);
   } catch (const InvalidArgumentError&) {
     if (algo.source == EnvSource::Lccl || proto.source == EnvSource::Lccl) throw;
     return c;
@@ -109,7 +105,7 @@ static Choice withOverrides(Choice c, size_t bytes) {
 }
 
 Choice Collectives::Impl::choose(size_t bytes) const {
-  return withOverrides(detail::selectAllReduce(bytes, nranks), bytes);
+  return withOverrides(detail::selectAllReduce(bytes, nranks), bytes, nranks);
 }
 
 
@@ -146,32 +142,51 @@ bool isReduction(Kind k) {
 
 size_t roundDown16(size_t v) { return v / 16 * 16; }
 
-Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice allReduceChoice, int smCount) {
-  // Staged: about one block per 16 KiB of a chunk's pieces, at least 8, at
-  // most one per SM (blocks of one rank wait for their namesakes on the others).
-  const size_t perBlock = 16u << 10;
-  int staged = static_cast<int>(std::min<size_t>(std::max<size_t>(piece / perBlock, 8),
-                                                 static_cast<size_t>(smCount)));
-  Plan p{Path::Staged, piece, 0, 0, detail::kSimpleChunkBytes, staged};
+const char* pathName(Path p) {
+  switch (p) {
+    case Path::LL: return "LL one-shot";
+    case Path::TwoShotLL: return "LL two-shot";
+    case Path::TwoShot: return "Simple two-shot";
+    case Path::Staged: return "Simple staged";
+  }
+  return "?";
+}
+
+// LL kernels: one thread per 8-byte word of a piece, at most one block per SM.
+int llBlocks(size_t piece, int smCount) {
+  const size_t words = (piece + 7) / 8;
+  return static_cast<int>(std::min<size_t>((words + detail::kThreads - 1) / detail::kThreads,
+                                           static_cast<size_t>(smCount)));
+}
+
+// Staged: about one block per 16 KiB of a chunk's pieces, at least 8, at most
+// one per SM (blocks of one rank wait for their namesakes on the others).
+int stagedBlocks(size_t piece, int smCount) {
+  return static_cast<int>(std::min<size_t>(std::max<size_t>(piece / (16u << 10), 8),
+                                           static_cast<size_t>(smCount)));
+}
+
+Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice) {
+  if (op.kind == Kind::AllReduce) {
+    if (arChoice.proto == detail::Proto::Simple) return Path::TwoShot;
+    return arChoice.algo == Algo::OneShot ? Path::LL : Path::TwoShotLL;
+  }
+  if (op.kind == Kind::Reduce || op.kind == Kind::Broadcast) return Path::Staged;
+  const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= kLLTotalLimit;
+  return ll ? Path::LL : Path::Staged;
+}
+
+Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int smCount) {
+  Plan p{choosePath(op, piece, nranks, arChoice), piece, 0, 0, detail::kSimpleChunkBytes, 0};
   const bool perPeerSend = op.kind == Kind::ReduceScatter || op.kind == Kind::AllToAll;
   const bool perPeerRecv = op.kind == Kind::AllGather || op.kind == Kind::AllToAll;
   p.sendStride = perPeerSend ? piece : 0;
   p.recvStride = perPeerRecv ? piece : 0;
   if (perPeerSend) p.chunk = roundDown16(detail::kSimpleChunkBytes / nranks);
-  bool ll = false;
-  if (op.kind == Kind::AllReduce) {
-    ll = allReduceChoice.algo == Algo::OneShot;
-    if (!ll) p.path = Path::TwoShot;
-  } else if (op.kind != Kind::Reduce && op.kind != Kind::Broadcast) {
-    ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= kLLTotalLimit;
-  }
-  if (ll) {
-    p.path = Path::LL;
-    p.chunk = piece;
-    size_t words = (piece + 7) / 8;
-    p.blocks = static_cast<int>(std::min<size_t>((words + detail::kThreads - 1) / detail::kThreads,
-                                                 static_cast<size_t>(smCount)));
-  }
+  const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL;
+  if (ll) p.chunk = piece;
+  const size_t perBlockBytes = p.path == Path::TwoShotLL ? piece / nranks : piece;
+  p.blocks = ll ? llBlocks(perBlockBytes, smCount) : stagedBlocks(piece, smCount);
   return p;
 }
 
@@ -205,8 +220,7 @@ void Collectives::Impl::enqueue(const CollOp& op) {
   const size_t piece = op.count * dataTypeSize(op.type);
   const Choice arChoice = op.kind == Kind::AllReduce ? choose(piece) : Choice{Algo::TwoShot, detail::Proto::Simple};
   const Plan plan = makePlan(op, piece, nranks, arChoice, smCount);
-  LCCL_INFO("%s: %zu bytes per piece, %s, %d blocks", op.name, piece,
-            plan.path == Path::LL ? "LL one-shot" : plan.path == Path::TwoShot ? "Simple two-shot" : "Simple staged",
+  LCCL_INFO("%s: %zu bytes per piece, %s, %d blocks", op.name, piece, pathName(plan.path),
             plan.blocks);
   detail::KernelArgs a = base;
   a.sendStride = plan.sendStride;

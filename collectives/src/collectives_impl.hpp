@@ -24,7 +24,6 @@ struct Collectives::Impl {
 
   void* scratch = nullptr;
   detail::CollState* state = nullptr;
-  MemoryChannelDeviceHandle* channelTable = nullptr;  // device array, index = peer
   detail::P2PChannel* p2pTable = nullptr;             // device array, index = peer
   std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> p2pSems;
   std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> sems;

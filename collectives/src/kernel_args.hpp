@@ -19,9 +19,12 @@ struct CollState {
   uint64_t blockEpoch[kMaxBlocks];  // barriers passed by block b (same on every rank)
 };
 
-// Everything a collective kernel needs, passed by value.
+// Everything a collective kernel needs, passed by value as a __grid_constant__
+// parameter: device functions take it by reference without a per-thread copy,
+// and ch[peer] is an indexed constant-bank load (no global-memory round trip
+// before the first remote store).
 struct KernelArgs {
-  const MemoryChannelDeviceHandle* ch;  // device array, ch[peer]; ch[rank] unused
+  MemoryChannelDeviceHandle ch[kMaxRanks];  // ch[peer]; ch[rank] unused
   CollState* state;
   char* scratch;  // this rank's scratch (the peers' are reached through ch)
   ScratchLayout layout;

@@ -7,7 +7,7 @@ namespace lccl::detail {
 namespace {
 
 // AllGather / AllToAll, LL: publish my piece(s); unpack every rank's piece.
-__global__ void __launch_bounds__(kThreads) moveLL(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads) moveLL(const __grid_constant__ KernelArgs a) {
   const uint32_t flag = callFlag(a);
   llPublish(a, flag);
   llUnpack(a, flag);
@@ -17,7 +17,7 @@ __global__ void __launch_bounds__(kThreads) moveLL(KernelArgs a) {
 // AllGather / AllToAll (staged): stage; copy every rank's piece for me.
 // Broadcast (staged, root >= 0): the root stages; everybody copies its stage.
 // Block b moves slice b of every piece.
-__global__ void __launch_bounds__(kThreads) moveStaged(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads) moveStaged(const __grid_constant__ KernelArgs a) {
   if (a.root < 0 || a.root == a.rank) stageInput(a);
   if (!blockBarrier(a)) return;
   const Slice s = mySlice(a);

@@ -11,10 +11,22 @@ namespace {
 // AllReduce, one-shot LL: publish my input to every peer; reduce all inputs.
 // ReduceScatter, LL: publish piece p to peer p; reduce the pieces for me.
 template <typename T, ReduceOp Op>
-__global__ void __launch_bounds__(kThreads) reduceLL(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads) reduceLL(const __grid_constant__ KernelArgs a) {
   const uint32_t flag = callFlag(a);
   llPublish(a, flag);
   llReduce<T, Op>(a, flag);
+  finishCall(a, flag);
+}
+
+// AllReduce, two-shot LL: send shard q to rank q; reduce my shard and send
+// it to every rank; collect every other shard.
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_constant__ KernelArgs a) {
+  const uint32_t flag = callFlag(a);
+  const size_t words = (a.bytes + 7) / 8;
+  llSendShards(a, flag, words);
+  llReduceShard<T, Op>(a, flag, words);
+  llGatherShards(a, flag, words);
   finishCall(a, flag);
 }
 
@@ -27,7 +39,7 @@ __device__ __forceinline__ Slice shardSlice(const KernelArgs& a, int q) {
 }
 
 template <typename T, ReduceOp Op>
-__global__ void __launch_bounds__(kThreads) allReduceTwoShot(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
   for (int q = 0; q < a.nranks; ++q) {
     const Slice s = shardSlice(a, q);
     blockCopy(stageOf(a, a.rank) + s.begin, a.send + s.begin, s.end - s.begin);
@@ -51,7 +63,7 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShot(KernelArgs a) {
 // ReduceScatter (staged): stage my pieces; reduce every rank's piece for me.
 // Reduce (staged): stage my input; the root reduces every stage.
 template <typename T, ReduceOp Op>
-__global__ void __launch_bounds__(kThreads) reduceStaged(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads) reduceStaged(const __grid_constant__ KernelArgs a) {
   stageInput(a);
   if (!blockBarrier(a)) return;
   if (a.root < 0 || a.root == a.rank) {
@@ -67,6 +79,7 @@ __global__ void __launch_bounds__(kThreads) reduceStaged(KernelArgs a) {
 template <typename T, ReduceOp Op>
 void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) reduceLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::TwoShotLL) allReduceTwoShotLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShot) allReduceTwoShot<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else reduceStaged<T, Op><<<blocks, kThreads, 0, s>>>(a);
 }

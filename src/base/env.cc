@@ -41,6 +41,9 @@ const std::vector<EnvVar>& Env::registry() {
        "force or exclude protocols: LL, Simple; '^name' excludes"},
       {"LCCL_NCCL_LIB", nullptr, "",
        "path of the NCCL library that lccl-perf --lib nccl|both loads; default: searched"},
+      {"LCCL_NCCL_FALLBACK_LIB", nullptr, "",
+       "path of NVIDIA's libnccl.so.2 to which lccl's libnccl.so.2 delegates communicators it "
+       "cannot serve (ranks on several hosts, more than 8 ranks); unset: such inits fail"},
   };
   return vars;
 }

@@ -65,4 +65,71 @@ __device__ inline void llUnpack(const KernelArgs& a, uint32_t flag) {
     }
 }
 
+// --- two-shot over LL packets (AllReduce) ---------------------------------
+// Words of the input are split into nranks shards; shard q is reduced by rank
+// q. Within a sender's slot, the first half carries reduce-scatter packets,
+// the second half all-gather packets. Every phase below walks its words with
+// the same thread mapping, so in-place calls are safe: a word of the input is
+// read (sent or reduced) by the same thread that later overwrites it.
+
+struct ShardWords {
+  size_t begin, end;
+};
+
+__device__ __forceinline__ ShardWords shardWords(size_t words, int nranks, int q) {
+  const size_t per = (words + nranks - 1) / nranks;
+  const size_t b = min(per * q, words);
+  return {b, min(b + per, words)};
+}
+
+// Reduce-scatter hop: the words of shard q go to rank q.
+__device__ inline void llSendShards(const KernelArgs& a, uint32_t flag, size_t words) {
+  const size_t slot = a.layout.llSlotOffset(flag, a.rank, a.nranks);
+  for (int q = 0; q < a.nranks; ++q) {
+    if (q == a.rank) continue;
+    const ShardWords s = shardWords(words, a.nranks, q);
+    for (size_t w = s.begin + globalThread(); w < s.end; w += globalThreads())
+      a.ch[q].writePacket<LL16Packet>(slot + (w - s.begin) * sizeof(LL16Packet),
+                                      loadWord(a.send, w, a.bytes), flag);
+  }
+}
+
+// Reduce my shard (rank order), keep it, and send it to every peer (all-gather hop).
+template <typename T, ReduceOp Op>
+__device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t words) {
+  const ShardWords s = shardWords(words, a.nranks, a.rank);
+  const size_t gather = a.layout.llSlotBytes / 2;
+  const size_t mySlot = a.layout.llSlotOffset(flag, a.rank, a.nranks);
+  for (size_t w = s.begin + globalThread(); w < s.end; w += globalThreads()) {
+    const size_t pkt = (w - s.begin) * sizeof(LL16Packet);
+    PackReducer<T, Op, 8> acc;
+    for (int r = 0; r < a.nranks; ++r) {
+      uint64_t v;
+      if (r == a.rank) v = loadWord(a.send, w, a.bytes);
+      else if (!a.ch[r].readPacket<LL16Packet>(a.layout.llSlotOffset(flag, r, a.nranks) + pkt, flag, v)) return;
+      if (r == 0) acc.first(toPack<T>(v));
+      else acc.add(toPack<T>(v));
+    }
+    const uint64_t out = fromPack(acc.result(a.nranks));
+    for (int p = 0; p < a.nranks; ++p)
+      if (p != a.rank) a.ch[p].writePacket<LL16Packet>(mySlot + gather + pkt, out, flag);
+    storeWord(a.recv, w, a.bytes, out);
+  }
+}
+
+// All-gather hop: shard q's result from rank q.
+__device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t words) {
+  const size_t gather = a.layout.llSlotBytes / 2;
+  for (int q = 0; q < a.nranks; ++q) {
+    if (q == a.rank) continue;
+    const ShardWords s = shardWords(words, a.nranks, q);
+    const size_t slot = a.layout.llSlotOffset(flag, q, a.nranks) + gather;
+    for (size_t w = s.begin + globalThread(); w < s.end; w += globalThreads()) {
+      uint64_t v;
+      if (!a.ch[q].readPacket<LL16Packet>(slot + (w - s.begin) * sizeof(LL16Packet), flag, v)) return;
+      storeWord(a.recv, w, a.bytes, v);
+    }
+  }
+}
+
 }  // namespace lccl::detail

@@ -1,0 +1,162 @@
+// Host tests of the collectives' selection table and work-splitting
+// arithmetic (no GPU needed).
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "../../collectives/src/algorithm.hpp"
+#include "../../collectives/src/layout.hpp"
+#include "lccl/collectives.hpp"
+#include "lccl/errors.hpp"
+
+namespace lccl::detail {
+namespace {
+
+const Choice kOneShot{Algo::OneShot, Proto::LL};
+const Choice kTwoShotLL{Algo::TwoShot, Proto::LL};
+const Choice kTwoShot{Algo::TwoShot, Proto::Simple};
+
+TEST(CollSelection, SmallMessagesUseOneShotLL) {
+  for (int n : {2, 3, 4, 8}) {
+    EXPECT_EQ(selectAllReduce(1, n), kOneShot) << n;
+    EXPECT_EQ(selectAllReduce(64u << 10, n), kOneShot) << n;
+  }
+}
+
+TEST(CollSelection, MidMessagesUseTwoShotLLBeyondTwoRanks) {
+  EXPECT_EQ(selectAllReduce(256u << 10, 4), kTwoShotLL);
+  EXPECT_EQ(selectAllReduce(1u << 20, 4), kTwoShotLL);
+  EXPECT_EQ(selectAllReduce(256u << 10, 2), kOneShot);
+}
+
+TEST(CollSelection, LargeMessagesUseStagedTwoShot) {
+  for (int n : {2, 4, 8}) EXPECT_EQ(selectAllReduce(4u << 20, n), kTwoShot) << n;
+  EXPECT_EQ(selectAllReduce((512u << 10) + 1, 2), kTwoShot);
+}
+
+TEST(CollSelection, EveryDefaultIsFeasible) {
+  for (int n = 1; n <= kMaxRanks; ++n)
+    for (size_t b = 1; b < (64u << 20); b = b * 3 + 1)
+      EXPECT_TRUE(feasible(selectAllReduce(b, n), b, n)) << b << " bytes, " << n << " ranks";
+}
+
+TEST(CollSelection, FeasibilityLimits) {
+  EXPECT_FALSE(feasible({Algo::OneShot, Proto::Simple}, 16, 4));
+  EXPECT_TRUE(feasible(kOneShot, kOneShotMaxBytes, 4));
+  EXPECT_FALSE(feasible(kOneShot, kOneShotMaxBytes + 1, 4));
+  EXPECT_TRUE(feasible(kTwoShotLL, kOneShotMaxBytes / 2 * 4, 4));
+  EXPECT_FALSE(feasible(kTwoShotLL, kOneShotMaxBytes / 2 * 4 + 1, 4));
+  EXPECT_TRUE(feasible(kTwoShot, size_t{1} << 40, 4));
+}
+
+TEST(CollSelection, OverridesForceAlgorithmAndProtocol) {
+  EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "twoshot", ""), kTwoShotLL);
+  EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "", "simple"), kTwoShot);
+  EXPECT_EQ(applyOverrides(kTwoShot, 1024, 4, "OneShot", ""), kOneShot);
+  EXPECT_EQ(applyOverrides(kTwoShot, 1024, 4, "twoshot", "LL"), kTwoShotLL);
+  EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "^oneshot", ""), kTwoShotLL);
+  EXPECT_EQ(applyOverrides(kTwoShotLL, 1024, 4, "", "^LL"), kTwoShot);
+}
+
+TEST(CollSelection, InfeasibleOverridesAreCompletedOrIgnored) {
+  // One-shot cannot carry 8 MiB: the forced protocol wins, the algorithm adapts.
+  EXPECT_EQ(applyOverrides(kTwoShot, 8u << 20, 4, "oneshot", ""), kTwoShot);
+  EXPECT_EQ(applyOverrides(kTwoShot, 8u << 20, 4, "", "LL"), kTwoShot);
+  EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "oneshot", "simple"), kOneShot);
+}
+
+TEST(CollSelection, UnknownOverrideNamesAreErrors) {
+  EXPECT_THROW(applyOverrides(kOneShot, 1024, 4, "ring", ""), InvalidArgumentError);
+  EXPECT_THROW(applyOverrides(kOneShot, 1024, 4, "", "LL128"), InvalidArgumentError);
+  try {
+    applyOverrides(kOneShot, 1024, 4, "^NVLS", "");
+    FAIL() << "no error";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("LCCL_ALGO='^NVLS'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CollLayout, RegionsDoNotOverlapAndLLSlotsFit) {
+  for (int n = 1; n <= kMaxRanks; ++n) {
+    const ScratchLayout l = ScratchLayout::make(n);
+    EXPECT_EQ(l.llSlotBytes, kOneShotMaxBytes / kLLDataPerPacket * kLLPacketBytes);
+    EXPECT_LE(l.llRegionBytes, l.simpleInOffset);
+    EXPECT_LE(l.simpleInOffset + kSimpleChunkBytes, l.simpleOutOffset);
+    EXPECT_LE(l.simpleOutOffset + kSimpleChunkBytes, l.p2pOffset);
+    EXPECT_LE(l.p2pOffset + l.p2pInboxBytes * n, l.flagsOffset);
+    EXPECT_EQ(l.flagsOffset % 8, 0u);
+    EXPECT_EQ(l.totalBytes, l.flagsOffset + 8 * kMaxBlocks * kMaxRanks);
+    for (uint32_t flag : {1u, 2u})
+      for (int s = 0; s < n; ++s) EXPECT_LE(l.llSlotOffset(flag, s, n) + l.llSlotBytes, l.llRegionBytes);
+  }
+}
+
+TEST(CollLayout, LLParitiesAlternate) {
+  const ScratchLayout l = ScratchLayout::make(4);
+  EXPECT_NE(l.llSlotOffset(1, 2, 4), l.llSlotOffset(2, 2, 4));
+  EXPECT_EQ(l.llSlotOffset(1, 2, 4), l.llSlotOffset(3, 2, 4));
+}
+
+// Every byte of [0, bytes) belongs to exactly one rank's shard.
+TEST(CollLayout, TwoShotShardsPartitionOddSizes) {
+  std::mt19937 rng(7);
+  for (int n = 1; n <= kMaxRanks; ++n)
+    for (int trial = 0; trial < 200; ++trial) {
+      const size_t bytes = rng() % 100000;
+      size_t next = 0;
+      for (int q = 0; q < n; ++q) {
+        const Slice s = shardBytes(bytes, n, q);
+        ASSERT_EQ(s.begin, next) << bytes << " bytes, rank " << q << " of " << n;
+        ASSERT_LE(s.begin, s.end);
+        if (q < n - 1) {
+          ASSERT_EQ(s.end % 16, 0u);
+        }
+        next = s.end;
+      }
+      ASSERT_EQ(next, bytes);
+    }
+}
+
+// Block slices partition a range, 16-byte aligned except the last end.
+TEST(CollLayout, BlockSlicesPartitionRanges) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 500; ++trial) {
+    const size_t begin = (rng() % 1000) * 16, len = rng() % 300000;
+    const int blocks = 1 + static_cast<int>(rng() % 132);
+    size_t next = begin;
+    for (int b = 0; b < blocks; ++b) {
+      const Slice s = blockSlice(begin, begin + len, b, blocks);
+      ASSERT_EQ(s.begin, next) << "block " << b << " of " << blocks << ", len " << len;
+      ASSERT_LE(s.begin, s.end);
+      if (b < blocks - 1) {
+        ASSERT_EQ((s.end - begin) % 16, 0u);
+      }
+      next = s.end;
+    }
+    ASSERT_EQ(next, begin + len);
+  }
+}
+
+TEST(CollLayout, ChunkCounts) {
+  EXPECT_EQ(numChunks(1), 1u);
+  EXPECT_EQ(numChunks(kSimpleChunkBytes), 1u);
+  EXPECT_EQ(numChunks(kSimpleChunkBytes + 1), 2u);
+  EXPECT_EQ(numChunks(size_t{1} << 30), (size_t{1} << 30) / kSimpleChunkBytes);
+}
+
+TEST(CollTypes, SizesAndNames) {
+  EXPECT_EQ(dataTypeSize(DataType::Int8), 1u);
+  EXPECT_EQ(dataTypeSize(DataType::Fp8E5M2), 1u);
+  EXPECT_EQ(dataTypeSize(DataType::BFloat16), 2u);
+  EXPECT_EQ(dataTypeSize(DataType::Float32), 4u);
+  EXPECT_EQ(dataTypeSize(DataType::Uint64), 8u);
+  EXPECT_STREQ(dataTypeName(DataType::BFloat16), "bfloat16");
+  EXPECT_STREQ(dataTypeName(DataType::Float16), "half");
+  EXPECT_STREQ(reduceOpName(ReduceOp::Avg), "avg");
+  for (int t = 0; t < static_cast<int>(DataType::Count); ++t)
+    EXPECT_GT(dataTypeSize(static_cast<DataType>(t)), 0u);
+}
+
+}  // namespace
+}  // namespace lccl::detail
