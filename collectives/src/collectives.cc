@@ -183,6 +183,7 @@ Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int s
   p.sendStride = perPeerSend ? piece : 0;
   p.recvStride = perPeerRecv ? piece : 0;
   if (perPeerSend) p.chunk = roundDown16(detail::kSimpleChunkBytes / nranks);
+  if (p.path == Path::TwoShot) p.chunk = detail::kTwoShotChunkBytes;
   const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL;
   if (ll) p.chunk = piece;
   const size_t perBlockBytes = p.path == Path::TwoShotLL ? piece / nranks : piece;

@@ -88,6 +88,15 @@ LCCL_HOST_DEVICE Slice shardBytes(size_t chunkBytes, int nranks, int q) {
   return {s.firstVec * 16, s.ownsTail ? chunkBytes : (s.firstVec + s.numVecs) * 16};
 }
 
+// Two-shot inbox slot: room for the largest shard of a chunk, 16-byte aligned.
+LCCL_HOST_DEVICE size_t twoShotSlotBytes(size_t chunkBytes, int nranks) {
+  const size_t vecs = chunkBytes / 16;
+  const size_t per = (vecs + nranks - 1) / nranks;
+  return per * 16 + 16;
+}
+// Largest two-shot chunk whose nranks inbox slots fit the stage region.
+constexpr size_t kTwoShotChunkBytes = kSimpleChunkBytes - 4096;
+
 // Number of chunks (>= 1 for non-empty input) of a two-shot AllReduce.
 LCCL_HOST_DEVICE size_t numChunks(size_t bytes) {
   return (bytes + kSimpleChunkBytes - 1) / kSimpleChunkBytes;

@@ -30,26 +30,37 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_cons
   finishCall(a, flag);
 }
 
-// AllReduce, two-shot: stage; reduce my shard from every stage into every
-// rank's result area; copy the result out. Block b handles slice b of every
-// rank's shard in each phase, so only block b's namesakes need to meet.
+// AllReduce, two-shot (Simple), push only: every rank writes shard q of its
+// input into rank q's inbox (slot `rank`); each rank reduces its own inbox
+// (local reads) and writes the result shard into every rank's result area;
+// each rank copies its result area out. Only remote stores cross NVLink.
+// Block b handles slice b of every shard in each phase, so only block b's
+// namesakes need to meet at the barriers.
 __device__ __forceinline__ Slice shardSlice(const KernelArgs& a, int q) {
   const Slice sh = shardBytes(a.bytes, a.nranks, q);
   return blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
 }
 
+// Where rank `from`'s part of shard q lands in rank q's inbox.
+__device__ __forceinline__ char* inboxSlot(const KernelArgs& a, int q, int from) {
+  return stageOf(a, q) + static_cast<size_t>(from) * twoShotSlotBytes(a.bytes, a.nranks);
+}
+
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
-  for (int q = 0; q < a.nranks; ++q) {
+  for (int i = 1; i <= a.nranks; ++i) {  // peers first (remote stores), my own shard last
+    const int q = (a.rank + i) % a.nranks;
     const Slice s = shardSlice(a, q);
-    blockCopy(stageOf(a, a.rank) + s.begin, a.send + s.begin, s.end - s.begin);
+    const size_t at = s.begin - shardBytes(a.bytes, a.nranks, q).begin;
+    blockCopy(inboxSlot(a, q, a.rank) + at, a.send + s.begin, s.end - s.begin);
   }
   if (!blockBarrier(a)) return;
   const Slice mine = shardSlice(a, a.rank);
+  const size_t at = mine.begin - shardBytes(a.bytes, a.nranks, a.rank).begin;
   const char* srcs[kMaxRanks];
   char* dsts[kMaxRanks];
   for (int r = 0; r < a.nranks; ++r) {
-    srcs[r] = stageOf(a, r) + mine.begin;
+    srcs[r] = inboxSlot(a, a.rank, r) + at;
     dsts[r] = resultOf(a, r) + mine.begin;
   }
   reduceRanks<T, Op>(a, srcs, dsts, a.nranks, mine.end - mine.begin);

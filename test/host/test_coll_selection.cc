@@ -160,3 +160,24 @@ TEST(CollTypes, SizesAndNames) {
 
 }  // namespace
 }  // namespace lccl::detail
+
+namespace lccl::detail {
+namespace {
+
+// The two-shot inboxes (one slot per sender, each as large as the largest
+// shard) fit the stage region for every chunk size up to the chunk limit.
+TEST(CollLayout, TwoShotInboxesFitTheStage) {
+  for (int n = 1; n <= kMaxRanks; ++n)
+    for (size_t bytes : {size_t{1}, size_t{17}, size_t{4096}, kTwoShotChunkBytes - 1, kTwoShotChunkBytes}) {
+      const size_t slot = twoShotSlotBytes(bytes, n);
+      EXPECT_EQ(slot % 16, 0u);
+      EXPECT_LE(slot * n, kSimpleChunkBytes) << bytes << " bytes, " << n << " ranks";
+      for (int q = 0; q < n; ++q) {
+        const Slice s = shardBytes(bytes, n, q);
+        EXPECT_LE(s.end - s.begin, slot);
+      }
+    }
+}
+
+}  // namespace
+}  // namespace lccl::detail
