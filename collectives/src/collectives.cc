@@ -140,7 +140,6 @@ bool isReduction(Kind k) {
   return k == Kind::AllReduce || k == Kind::ReduceScatter || k == Kind::Reduce;
 }
 
-size_t roundDown16(size_t v) { return v / 16 * 16; }
 
 const char* pathName(Path p) {
   switch (p) {
@@ -148,6 +147,7 @@ const char* pathName(Path p) {
     case Path::TwoShotLL: return "LL two-shot";
     case Path::TwoShot: return "Simple two-shot";
     case Path::Staged: return "Simple staged";
+    case Path::Push: return "Simple push";
   }
   return "?";
 }
@@ -173,7 +173,7 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice) {
   }
   if (op.kind == Kind::Reduce || op.kind == Kind::Broadcast) return Path::Staged;
   const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= kLLTotalLimit;
-  return ll ? Path::LL : Path::Staged;
+  return ll ? Path::LL : Path::Push;
 }
 
 Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int smCount) {
@@ -182,7 +182,7 @@ Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int s
   const bool perPeerRecv = op.kind == Kind::AllGather || op.kind == Kind::AllToAll;
   p.sendStride = perPeerSend ? piece : 0;
   p.recvStride = perPeerRecv ? piece : 0;
-  if (perPeerSend) p.chunk = roundDown16(detail::kSimpleChunkBytes / nranks);
+  if (p.path == Path::Push) p.chunk = detail::pushChunkBytes(nranks);
   if (p.path == Path::TwoShot) p.chunk = detail::kTwoShotChunkBytes;
   const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL;
   if (ll) p.chunk = piece;

@@ -94,6 +94,13 @@ LCCL_HOST_DEVICE size_t twoShotSlotBytes(size_t chunkBytes, int nranks) {
   const size_t per = (vecs + nranks - 1) / nranks;
   return per * 16 + 16;
 }
+// Push (AllGather, AllToAll, ReduceScatter): one slot per sender in the
+// stage region; chunks are cut so that nranks slots fit.
+LCCL_HOST_DEVICE size_t pushSlotBytes(size_t pieceBytes) { return (pieceBytes + 15) / 16 * 16; }
+LCCL_HOST_DEVICE size_t pushChunkBytes(int nranks) {
+  return kSimpleChunkBytes / static_cast<size_t>(nranks) / 16 * 16;
+}
+
 // Largest two-shot chunk whose nranks inbox slots fit the stage region.
 constexpr size_t kTwoShotChunkBytes = kSimpleChunkBytes - 4096;
 

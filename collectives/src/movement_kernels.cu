@@ -14,9 +14,29 @@ __global__ void __launch_bounds__(kThreads) moveLL(const __grid_constant__ Kerne
   finishCall(a, flag);
 }
 
-// AllGather / AllToAll (staged): stage; copy every rank's piece for me.
-// Broadcast (staged, root >= 0): the root stages; everybody copies its stage.
-// Block b moves slice b of every piece.
+// AllGather / AllToAll (push): write my piece for each peer into that peer's
+// slot for me (remote stores); keep my own piece; after the barrier, copy
+// every peer's piece out of my slots. Block b moves slice b of every piece,
+// so an in-place AllToAll overwrites a slice only after sending it.
+__global__ void __launch_bounds__(kThreads) movePush(const __grid_constant__ KernelArgs a) {
+  const Slice s = mySlice(a);
+  const size_t len = s.end - s.begin;
+  for (int i = 1; i <= a.nranks; ++i) {
+    const int q = (a.rank + i) % a.nranks;
+    const char* src = pieceFor(a, q) + s.begin;
+    char* dst = q == a.rank ? a.recv + static_cast<size_t>(q) * a.recvStride + s.begin
+                            : pushSlot(a, q, a.rank) + s.begin;
+    if (dst != src) blockCopy(dst, src, len);
+  }
+  if (!blockBarrier(a)) return;
+  for (int r = 0; r < a.nranks; ++r)
+    if (r != a.rank)
+      blockCopy(a.recv + static_cast<size_t>(r) * a.recvStride + s.begin, pushSlot(a, a.rank, r) + s.begin, len);
+  blockBarrier(a);
+}
+
+// Broadcast (staged): the root stages; everybody copies the root's stage.
+// Block b moves slice b.
 __global__ void __launch_bounds__(kThreads) moveStaged(const __grid_constant__ KernelArgs a) {
   if (a.root < 0 || a.root == a.rank) stageInput(a);
   if (!blockBarrier(a)) return;
@@ -35,6 +55,7 @@ __global__ void __launch_bounds__(kThreads) moveStaged(const __grid_constant__ K
 void launchMovement(Kind kind, Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   (void)kind;
   if (path == Path::LL) moveLL<<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
   else moveStaged<<<blocks, kThreads, 0, s>>>(a);
 }
 

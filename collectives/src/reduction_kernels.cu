@@ -71,7 +71,25 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_consta
   }
 }
 
-// ReduceScatter (staged): stage my pieces; reduce every rank's piece for me.
+// ReduceScatter (push): write my piece for each peer into that peer's slot
+// for me; after the barrier reduce my own piece and every peer's (in rank
+// order) from my slots into recv.
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) reduceScatterPush(const __grid_constant__ KernelArgs a) {
+  const Slice s = mySlice(a);
+  for (int i = 1; i < a.nranks; ++i) {
+    const int q = (a.rank + i) % a.nranks;
+    blockCopy(pushSlot(a, q, a.rank) + s.begin, pieceFor(a, q) + s.begin, s.end - s.begin);
+  }
+  if (!blockBarrier(a)) return;
+  const char* srcs[kMaxRanks];
+  for (int r = 0; r < a.nranks; ++r)
+    srcs[r] = (r == a.rank ? pieceFor(a, r) : pushSlot(a, a.rank, r)) + s.begin;
+  char* dst = a.recv + s.begin;
+  reduceRanks<T, Op>(a, srcs, &dst, 1, s.end - s.begin);
+  blockBarrier(a);
+}
+
 // Reduce (staged): stage my input; the root reduces every stage.
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceStaged(const __grid_constant__ KernelArgs a) {
@@ -91,6 +109,7 @@ template <typename T, ReduceOp Op>
 void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) reduceLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShotLL) allReduceTwoShotLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::Push) reduceScatterPush<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShot) allReduceTwoShot<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else reduceStaged<T, Op><<<blocks, kThreads, 0, s>>>(a);
 }

@@ -53,6 +53,11 @@ __device__ inline void stageInput(const KernelArgs& a) {
               pieceFor(a, p) + s.begin, s.end - s.begin);
 }
 
+// Push variants: rank s's piece for rank q lands in q's stage region, slot s.
+__device__ __forceinline__ char* pushSlot(const KernelArgs& a, int q, int s) {
+  return stageOf(a, q) + static_cast<size_t>(s) * pushSlotBytes(a.bytes);
+}
+
 __device__ __forceinline__ bool aligned16(const void* p) {
   return (reinterpret_cast<uintptr_t>(p) & 15u) == 0;
 }
