@@ -19,15 +19,15 @@ __device__ __forceinline__ uint32_t callFlag(const KernelArgs& a) {
 }
 
 // Called by every block at its end: the last block records `flag` as done.
+// The flag is one value for the whole grid (not per block): a word's packet
+// location is then used with alternating parities call after call, whatever
+// the grid sizes. No fence is needed: the next call reads the flag only after
+// this kernel has ended.
 __device__ __forceinline__ void finishCall(const KernelArgs& a, uint32_t flag) {
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    __threadfence();
-    if (atomicAdd(&a.state->doneBlocks, 1u) == gridDim.x - 1) {
-      a.state->doneBlocks = 0;
-      a.state->flag = flag;
-      __threadfence();
-    }
+  __syncthreads();  // every thread of the block has read the old flag
+  if (threadIdx.x == 0 && atomicAdd(&a.state->doneBlocks, 1u) == gridDim.x - 1) {
+    a.state->doneBlocks = 0;
+    a.state->flag = flag;
   }
 }
 

@@ -143,6 +143,7 @@ void runNative(const Call& c, ncclComm& comm) {
   const DataType t = toDataType(c.type, c.name);
   const ReduceOp op = isReduction(c.kind) ? toReduceOp(c.op, c.name) : ReduceOp::Sum;
   DeviceGuard guard(comm.device);
+  setLogRank(comm.rank);
   group::touch(comm);
   Collectives& k = *comm.coll;
   switch (c.kind) {

@@ -83,3 +83,7 @@ LCCL_NCCL_API(const char*, ncclGetLastError, ncclComm_t comm) {
 // Logging settings are read once per process; NCCL itself documents this call
 // as unsupported.
 LCCL_NCCL_API(void, ncclResetDebugInit, void) {}
+
+// Exported by NVIDIA's library too (undeclared there); kept so that every
+// symbol a binary linked against NVIDIA's libnccl.so.2 may import exists here.
+LCCL_NCCL_API(void, ncclResetDebugInitInternal, void) {}

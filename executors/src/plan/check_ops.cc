@@ -106,8 +106,10 @@ void checkChannelList(const OpCtx& c) {
 void checkOp(const OpCtx& c) {
   const ChunkRef* s = c.prog.srcs(c.op);
   const ChunkRef* t = c.prog.dsts(c.op);
-  for (uint32_t i = 0; i < c.op.numSrcs; ++i) checkRemote(c, s[i], srcPath(c.p, c.rank, c.index, i));
-  for (uint32_t i = 0; i < c.op.numDsts; ++i) checkRemote(c, t[i], dstPath(c.p, c.rank, c.index, i));
+  for (uint32_t i = 0; i < c.op.numSrcs; ++i)
+    checkRemote(c, s[i], srcPath(c.p, c.rank, c.index, i));
+  for (uint32_t i = 0; i < c.op.numDsts; ++i)
+    checkRemote(c, t[i], dstPath(c.p, c.rank, c.index, i));
   if (c.op.kind == OpKind::Put || c.op.kind == OpKind::PutPackets)
     checkChannelSrc(c, s[0], t[0], srcPath(c.p, c.rank, c.index, 0));
   if (c.op.kind == OpKind::Get) checkChannelSrc(c, t[0], s[0], dstPath(c.p, c.rank, c.index, 0));

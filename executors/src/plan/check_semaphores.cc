@@ -69,10 +69,10 @@ void checkCounts(const Plan& p, Diagnostics& d, const SemaphoreUses& u, int r, i
                 " " + std::to_string(sent.size()) + " time(s)");
   } else if (sent.size() > waited.size()) {
     const Use& s = sent[waited.size()];
-    d.error(chanPath(p, r, s.op, s.pos),
-            "signal #" + std::to_string(waited.size() + 1) + " on channel " + id +
-                " is never waited for: rank " + std::to_string(ch.peer) + " waits on channel " +
-                id + " " + std::to_string(waited.size()) + " time(s)");
+    d.error(chanPath(p, r, s.op, s.pos), "signal #" + std::to_string(waited.size() + 1) +
+                                             " on channel " + id + " is never waited for: rank " +
+                                             std::to_string(ch.peer) + " waits on channel " + id +
+                                             " " + std::to_string(waited.size()) + " time(s)");
   }
 }
 
@@ -101,7 +101,8 @@ void checkBarriers(const Plan& p, Diagnostics& d) {
       if (counts[t] != counts[0]) {
         d.error(p.path + "ranks[" + std::to_string(r) + "].threadblocks[" + std::to_string(t) + "]",
                 "passes " + std::to_string(counts[t]) + " barrier(s) but threadblock 0 passes " +
-                    std::to_string(counts[0]) + "; every threadblock of a rank meets at each barrier");
+                    std::to_string(counts[0]) +
+                    "; every threadblock of a rank meets at each barrier");
         break;
       }
   }

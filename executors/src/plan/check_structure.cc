@@ -10,7 +10,8 @@ namespace {
 std::string num(uint64_t v) { return std::to_string(v); }
 
 // The chunk counts the collective implies, as (what, expected) for output or input.
-void expectChunks(const Plan& p, Diagnostics& d, Buffer b, uint64_t expected, const std::string& why) {
+void expectChunks(const Plan& p, Diagnostics& d, Buffer b, uint64_t expected,
+                  const std::string& why) {
   if (p.bufferChunks(b) == expected) return;
   d.error(p.path + "buffers." + bufferName(b) + ".chunks",
           "is " + num(p.bufferChunks(b)) + ", expected " + num(expected) + " (" + why + ")");
@@ -47,8 +48,7 @@ void checkShape(const Plan& p, Diagnostics& d) {
                     " (alltoall sends input chunks [q*k, q*k+k) to rank q)");
       if (p.inplace) d.error("inplace", "in-place alltoall is not supported");
       break;
-    default:
-      expectChunks(p, d, Buffer::Output, in, coll + ": as many as input");
+    default: expectChunks(p, d, Buffer::Output, in, coll + ": as many as input");
   }
   if (p.chunksPerRank != 0 && !d.hasErrors() && p.chunksPerRank != unitChunks(p))
     d.error(p.path + "chunks_per_rank", "is " + num(p.chunksPerRank) + " but the buffers give " +

@@ -21,6 +21,16 @@ void Diagnostics::warning(std::string path, std::string message) {
   add(Severity::Warning, std::move(path), std::move(message));
 }
 
+void Diagnostics::merge(const Diagnostics& other) {
+  size_t stored = 0;
+  for (const auto& d : other.items_) {
+    add(d.severity, d.path, d.message);
+    stored += d.severity == Severity::Error;
+  }
+  errors_ += other.errors_ - stored;  // errors `other` counted but did not keep
+  dropped_ += other.dropped_;
+}
+
 std::string formatDiagnostic(const Diagnostic& d) {
   std::string out = d.severity == Severity::Error ? "error: " : "warning: ";
   if (!d.path.empty()) out += d.path + ": ";

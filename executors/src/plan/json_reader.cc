@@ -16,7 +16,8 @@ std::string describe(const Json& j) {
     if (s.size() > 32) s = s.substr(0, 32) + "...";
     return "string " + Json(s).dump(-1, ' ', true, Json::error_handler_t::replace);
   }
-  if (j.is_number() || j.is_boolean() || j.is_null()) return std::string(j.type_name()) + " " + j.dump();
+  if (j.is_number() || j.is_boolean() || j.is_null())
+    return std::string(j.type_name()) + " " + j.dump();
   return j.type_name();
 }
 
@@ -63,8 +64,8 @@ bool JsonReader::integer(const Json& j, const std::string& path, int64_t min, in
     inRange = out >= min && out <= max;
   }
   if (!inRange)
-    error(path, j.dump() + " is out of range (" + std::to_string(min) + ".." +
-                    std::to_string(max) + ")");
+    error(path,
+          j.dump() + " is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")");
   return inRange;
 }
 

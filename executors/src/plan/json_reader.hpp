@@ -4,10 +4,9 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "lccl/executors/diagnostics.hpp"
 
@@ -16,7 +15,7 @@ namespace lccl::plan::detail {
 using Json = nlohmann::json;
 
 std::string member(const std::string& path, const char* key);  // "a.key" (or "key")
-std::string element(const std::string& path, size_t i);         // "a[i]"
+std::string element(const std::string& path, size_t i);        // "a[i]"
 
 // A name -> value table for string enums.
 template <class E>
@@ -39,7 +38,8 @@ class JsonReader {
   bool text(const Json& j, const std::string& path, size_t maxLength, std::string& out);
   bool boolean(const Json& j, const std::string& path, bool& out);
   // Reports every member of `obj` not in `allowed` ("comment" is always allowed).
-  bool onlyKeys(const Json& obj, const std::string& path, std::initializer_list<const char*> allowed);
+  bool onlyKeys(const Json& obj, const std::string& path,
+                std::initializer_list<const char*> allowed);
 
   template <class E>
   bool name(const Json& j, const std::string& path, NameTable<E> table, const char* what, E& out) {

@@ -42,8 +42,9 @@ const char* bufferName(Buffer b) {
 
 const char* opKindName(OpKind k) {
   static const char* const names[kNumOpKinds] = {
-      "put",  "get",    "signal",           "wait",        "flush",        "copy",
-      "reduce", "read-reduce-copy", "put-packets", "read-packets", "reduce-packets", "barrier"};
+      "put",         "get",          "signal",         "wait",
+      "flush",       "copy",         "reduce",         "read-reduce-copy",
+      "put-packets", "read-packets", "reduce-packets", "barrier"};
   int i = static_cast<int>(k);
   return i >= 0 && i < kNumOpKinds ? names[i] : "?";
 }
@@ -84,8 +85,7 @@ Location resolve(const Plan& plan, int rank, Buffer buffer, uint32_t chunk) {
       return {Buffer::Output, rank * plan.bufferChunks(Buffer::Input) + chunk};
     case Collective::ReduceScatter:
       return {Buffer::Input, rank * plan.bufferChunks(Buffer::Output) + chunk};
-    default:
-      return {Buffer::Output, chunk};
+    default: return {Buffer::Output, chunk};
   }
 }
 

@@ -20,14 +20,16 @@ using detail::NameTable;
 using detail::ParseContext;
 
 const std::pair<const char*, Collective> kCollectives[] = {
-    {"allreduce", Collective::AllReduce}, {"allgather", Collective::AllGather},
+    {"allreduce", Collective::AllReduce},         {"allgather", Collective::AllGather},
     {"reducescatter", Collective::ReduceScatter}, {"alltoall", Collective::AllToAll},
-    {"broadcast", Collective::Broadcast}, {"reduce", Collective::Reduce}};
+    {"broadcast", Collective::Broadcast},         {"reduce", Collective::Reduce}};
 const std::pair<const char*, Protocol> kProtocols[] = {{"simple", Protocol::Simple},
                                                        {"LL", Protocol::LL}};
-const std::pair<const char*, ReduceKind> kReduceKinds[] = {
-    {"sum", ReduceKind::Sum}, {"prod", ReduceKind::Prod}, {"max", ReduceKind::Max},
-    {"min", ReduceKind::Min}, {"avg", ReduceKind::Avg}};
+const std::pair<const char*, ReduceKind> kReduceKinds[] = {{"sum", ReduceKind::Sum},
+                                                           {"prod", ReduceKind::Prod},
+                                                           {"max", ReduceKind::Max},
+                                                           {"min", ReduceKind::Min},
+                                                           {"avg", ReduceKind::Avg}};
 const std::pair<const char*, Buffer> kBuffers[] = {
     {"input", Buffer::Input}, {"output", Buffer::Output}, {"scratch", Buffer::Scratch}};
 
@@ -48,9 +50,12 @@ bool precheck(std::string_view text, Diagnostics& d) {
   bool inString = false, escaped = false;
   for (char c : text) {
     if (inString) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') inString = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        inString = false;
     } else if (c == '"') {
       inString = true;
     } else if (c == '{' || c == '[') {
@@ -105,7 +110,8 @@ void parseHeader(JsonReader& r, const Json& root, Plan& p) {
   else if (op)
     r.name(*op, "reduce_op", table(kReduceKinds), "reduce_op", p.reduce);
   else if (collectiveReduces(p.collective))
-    r.error("reduce_op", "missing (required for " + std::string(collectiveName(p.collective)) + ")");
+    r.error("reduce_op",
+            "missing (required for " + std::string(collectiveName(p.collective)) + ")");
   bool rooted = p.collective == Collective::Broadcast || p.collective == Collective::Reduce;
   const Json* rootJ = r.find(root, "", "root", false);
   int64_t rootRank = 0;
@@ -153,8 +159,8 @@ void parseChannel(ParseContext& ctx, int rank, const Json& j, const std::string&
   ch.peer = static_cast<int32_t>(peer);
   auto& index = ctx.channelIndex[rank];
   if (index.count(id)) {
-    r.error(member(path, "id"), "channel " + std::to_string(id) + " is declared twice on rank " +
-                                    std::to_string(rank));
+    r.error(member(path, "id"),
+            "channel " + std::to_string(id) + " is declared twice on rank " + std::to_string(rank));
     return;
   }
   auto& channels = ctx.plan.ranks[rank].channels;
@@ -233,8 +239,8 @@ void parseRank(ParseContext& ctx, size_t index, const Json& j, const std::string
   if (!tbs || !r.array(*tbs, tbPath, 0, kMaxThreadblocksPerRank)) return;
   ctx.totalThreadblocks += tbs->size();
   if (ctx.totalThreadblocks > kMaxThreadblocksTotal) {
-    r.error(tbPath, "the plan has more than " + std::to_string(kMaxThreadblocksTotal) +
-                        " threadblocks");
+    r.error(tbPath,
+            "the plan has more than " + std::to_string(kMaxThreadblocksTotal) + " threadblocks");
     return;
   }
   for (size_t t = 0; t < tbs->size(); ++t)
@@ -279,7 +285,8 @@ void parseVariant(JsonReader& r, const Json& j, const std::string& path, const P
   if (!plan || !r.object(*plan, pp)) return;
   r.onlyKeys(*plan, pp, {"name", "protocol", "chunks_per_rank", "buffers", "channels", "ranks"});
   v.plan = header;
-  if (const Json* n = r.find(*plan, pp, "name", false)) r.text(*n, member(pp, "name"), 200, v.plan.name);
+  if (const Json* n = r.find(*plan, pp, "name", false))
+    r.text(*n, member(pp, "name"), 200, v.plan.name);
   parseBody(r, *plan, pp, v.plan);
 }
 
@@ -297,9 +304,9 @@ void parseVariants(JsonReader& r, const Json& j, const Plan& header, PlanFile& o
     if (v.minBytes >= v.maxBytes)
       r.error(member(vp, "max_bytes"), "must be larger than min_bytes");
     else if (v.minBytes != expected)
-      r.error(member(vp, "min_bytes"), "is " + std::to_string(v.minBytes) + ", expected " +
-                                           std::to_string(expected) +
-                                           " (variants cover sizes from 0 in order, without gaps or overlaps)");
+      r.error(member(vp, "min_bytes"),
+              "is " + std::to_string(v.minBytes) + ", expected " + std::to_string(expected) +
+                  " (variants cover sizes from 0 in order, without gaps or overlaps)");
     else if (i + 1 < out.variants.size() && v.maxBytes == UINT64_MAX)
       r.error(member(vp, "max_bytes"), "missing: only the last variant may be unbounded");
   }
@@ -313,14 +320,15 @@ bool parseDocument(JsonReader& r, const Json& root, PlanFile& out) {
   out.name = header.name;
   const Json* variants = r.find(root, "", "variants", false);
   if (variants) {
-    r.onlyKeys(root, "", {"format", "version", "name", "collective", "nranks", "reduce_op", "root",
-                          "inplace", "variants"});
+    r.onlyKeys(root, "",
+               {"format", "version", "name", "collective", "nranks", "reduce_op", "root", "inplace",
+                "variants"});
     out.hasVariants = true;
     if (!r.diags().hasErrors()) parseVariants(r, *variants, header, out);
   } else {
-    r.onlyKeys(root, "", {"format", "version", "name", "collective", "nranks", "reduce_op", "root",
-                          "inplace", "protocol", "chunks_per_rank", "buffers", "channels",
-                          "ranks"});
+    r.onlyKeys(root, "",
+               {"format", "version", "name", "collective", "nranks", "reduce_op", "root", "inplace",
+                "protocol", "chunks_per_rank", "buffers", "channels", "ranks"});
     out.variants.resize(1);
     out.variants[0].plan = header;
     if (!r.diags().hasErrors()) parseBody(r, root, "", out.variants[0].plan);
@@ -342,8 +350,7 @@ bool parsePlan(std::string_view text, PlanFile& out, Diagnostics& diags) {
     local.error("", std::string("internal error while reading the plan: ") + e.what());
     ok = false;
   }
-  for (const auto& d : local.all())
-    d.severity == Severity::Error ? diags.error(d.path, d.message) : diags.warning(d.path, d.message);
+  diags.merge(local);
   if (!ok) out = PlanFile{};
   return ok;
 }

@@ -76,8 +76,10 @@ bool parseRef(ParseContext& ctx, int rank, const Json& j, const std::string& pat
   if (!r.object(j, path)) return false;
   bool ok = r.onlyKeys(j, path, {"buffer", "chunk", "channel"});
   const Json* buffer = r.find(j, path, "buffer", true);
-  ok = buffer && r.name(*buffer, member(path, "buffer"), NameTable<Buffer>{kBufferNames, 3},
-                        "buffer", out.buffer) && ok;
+  ok = buffer &&
+       r.name(*buffer, member(path, "buffer"), NameTable<Buffer>{kBufferNames, 3}, "buffer",
+              out.buffer) &&
+       ok;
   int64_t chunk = 0;
   const Json* chunkJ = r.find(j, path, "chunk", true);
   ok = chunkJ && r.integer(*chunkJ, member(path, "chunk"), 0, kMaxChunks - 1, chunk) && ok;
@@ -158,15 +160,17 @@ bool parseOp(ParseContext& ctx, int rank, const Json& j, const std::string& path
     return false;
   }
   bool data = s->src != Refs::None;
-  bool ok = r.onlyKeys(j, path, {"op", data ? "count" : "op", data ? (s->srcList ? "srcs" : "src") : "op",
-                                 data ? (s->dstList ? "dsts" : "dst") : "op",
-                                 s->channels ? "channels" : "op"});
+  bool ok =
+      r.onlyKeys(j, path,
+                 {"op", data ? "count" : "op", data ? (s->srcList ? "srcs" : "src") : "op",
+                  data ? (s->dstList ? "dsts" : "dst") : "op", s->channels ? "channels" : "op"});
   Op op;
   op.kind = s->kind;
   std::vector<ChunkRef> srcs, dsts, chans;
   if (data) {
     ok = parseCount(r, j, path, op.count) && ok;
-    ok = parseRefs(ctx, rank, j, path, s->srcList, "src", s->src, *s, op.count, s->minSrcs, srcs) && ok;
+    ok = parseRefs(ctx, rank, j, path, s->srcList, "src", s->src, *s, op.count, s->minSrcs, srcs) &&
+         ok;
     ok = parseRefs(ctx, rank, j, path, s->dstList, "dst", s->dst, *s, op.count, 1, dsts) && ok;
   }
   if (s->channels) ok = parseChannelList(ctx, rank, j, path, chans) && ok;

@@ -23,6 +23,7 @@ class Diagnostics {
  public:
   void error(std::string path, std::string message);
   void warning(std::string path, std::string message);
+  void merge(const Diagnostics& other);  // appends other's findings (and counts)
 
   bool hasErrors() const { return errors_ > 0; }
   size_t errorCount() const { return errors_; }

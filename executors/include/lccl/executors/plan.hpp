@@ -25,7 +25,14 @@
 
 namespace lccl::plan {
 
-enum class Collective : uint8_t { AllReduce, AllGather, ReduceScatter, AllToAll, Broadcast, Reduce };
+enum class Collective : uint8_t {
+  AllReduce,
+  AllGather,
+  ReduceScatter,
+  AllToAll,
+  Broadcast,
+  Reduce
+};
 enum class Protocol : uint8_t { Simple, LL };
 // None for collectives that do not reduce. Avg: ops add; the executor divides
 // the result by nranks once the plan has finished.

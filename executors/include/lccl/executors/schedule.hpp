@@ -41,9 +41,9 @@ struct BlockedOp {
 };
 
 struct ScheduleResult {
-  bool completed = false;           // every threadblock ran all its ops
-  uint64_t executed = 0;            // ops run
-  std::vector<BlockedOp> blocked;   // where each unfinished threadblock is stuck
+  bool completed = false;          // every threadblock ran all its ops
+  uint64_t executed = 0;           // ops run
+  std::vector<BlockedOp> blocked;  // where each unfinished threadblock is stuck
 };
 
 // Runs `plan` (which must have passed checkPlan's stages 1-4) to completion or
