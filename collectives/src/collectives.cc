@@ -85,7 +85,7 @@ Collectives::~Collectives() {
   if (impl_->scratch) (void)cudaFree(impl_->scratch);
   if (impl_->state) (void)cudaFree(impl_->state);
   if (impl_->p2pTable) (void)cudaFree(impl_->p2pTable);
-  impl_->p2pSems.clear();
+  if (impl_->p2pState) (void)cudaFree(impl_->p2pState);
 }
 
 Communicator& Collectives::comm() const { return *impl_->comm; }

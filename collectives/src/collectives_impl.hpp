@@ -25,7 +25,7 @@ struct Collectives::Impl {
   void* scratch = nullptr;
   detail::CollState* state = nullptr;
   detail::P2PChannel* p2pTable = nullptr;             // device array, index = peer
-  std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> p2pSems;
+  detail::P2PState* p2pState = nullptr;                // device memory, zeroed
   std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> sems;
   std::vector<MemoryChannel> channels;
   detail::KernelArgs base{};  // channels, scratch, state: fixed per instance

@@ -12,13 +12,15 @@ namespace lccl::detail {
 
 constexpr int kMaxRanks = 8;            // ranks of one host served natively
 constexpr int kMaxBlocks = 256;         // blocks of one collective kernel
+constexpr int kMaxP2PBlocks = 8;        // blocks per (peer, direction) of a p2p group
 constexpr size_t kLLPacketBytes = 16;   // LL16: 8 data bytes per 16-byte packet
 constexpr size_t kLLDataPerPacket = 8;
 constexpr size_t kSimpleChunkBytes = 32u << 20;  // two-shot pipelines in chunks of this
 
 // Per-rank scratch: [LL: 2 parities x nranks slots][simple in][simple out]
 // [p2p inboxes: one per sender, two slots each]
-// [barrier flags: kMaxBlocks x kMaxRanks epochs written by the peers].
+// [barrier flags: kMaxBlocks x kMaxRanks epochs written by the peers]
+// [p2p flags: ready[sender][block] and ack[receiver][block] chunk counters].
 struct ScratchLayout {
   size_t llSlotBytes;    // one sender's packets for one call
   size_t llRegionBytes;  // both parities, all senders
@@ -27,6 +29,8 @@ struct ScratchLayout {
   size_t p2pOffset;
   size_t p2pInboxBytes;  // per sender
   size_t flagsOffset;
+  size_t p2pReadyOffset;
+  size_t p2pAckOffset;
   size_t totalBytes;
 
   LCCL_HOST_DEVICE static ScratchLayout make(int nranks) {
@@ -36,9 +40,12 @@ struct ScratchLayout {
     l.simpleInOffset = l.llRegionBytes;
     l.simpleOutOffset = l.simpleInOffset + kSimpleChunkBytes;
     l.p2pOffset = l.simpleOutOffset + kSimpleChunkBytes;
-    l.p2pInboxBytes = kSimpleChunkBytes / static_cast<size_t>(nranks) / 32 * 32;
+    const size_t unit = 2 * 16 * kMaxP2PBlocks;  // two 16-byte aligned slots per block
+    l.p2pInboxBytes = kSimpleChunkBytes / static_cast<size_t>(nranks) / unit * unit;
     l.flagsOffset = l.p2pOffset + kSimpleChunkBytes;
-    l.totalBytes = l.flagsOffset + sizeof(uint64_t) * kMaxBlocks * kMaxRanks;
+    l.p2pReadyOffset = l.flagsOffset + sizeof(uint64_t) * kMaxBlocks * kMaxRanks;
+    l.p2pAckOffset = l.p2pReadyOffset + sizeof(uint64_t) * kMaxRanks * kMaxP2PBlocks;
+    l.totalBytes = l.p2pAckOffset + sizeof(uint64_t) * kMaxRanks * kMaxP2PBlocks;
     return l;
   }
   // Where `sender`'s packets for a call with this flag land on the receiver.

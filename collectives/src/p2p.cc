@@ -6,27 +6,31 @@
 
 namespace lccl {
 
-// Two semaphores per peer (data and ack), created in ascending peer order on
-// every rank so that both ends of a pair pair up; inboxes in the scratch.
+// Per peer: the inboxes and chunk counters in both scratches, and the wait
+// bound (timeout, error slot) for that peer.
 void Collectives::Impl::setupP2P(const std::vector<RegisteredMemory>& peersScratch) {
   Communicator& c = *comm;
   std::vector<detail::P2PChannel> table(nranks);
+  char* mine = static_cast<char*>(scratch);
+  const size_t box = layout.p2pInboxBytes;
+  const size_t flags = detail::kMaxP2PBlocks;
   for (int p = 0; p < nranks; ++p) {
     if (p == rank) continue;
-    auto conn = c.connect(p);
-    auto data = std::make_shared<MemoryDevice2DeviceSemaphore>(c, conn);
-    auto ack = std::make_shared<MemoryDevice2DeviceSemaphore>(c, conn);
-    table[p].data = data->deviceHandle();
-    table[p].ack = ack->deviceHandle();
-    const size_t box = layout.p2pInboxBytes;
-    table[p].remoteInbox = static_cast<char*>(peersScratch[p].data()) + layout.p2pOffset + rank * box;
-    table[p].localInbox = static_cast<char*>(scratch) + layout.p2pOffset + p * box;
-    p2pSems.push_back(std::move(data));
-    p2pSems.push_back(std::move(ack));
+    char* theirs = static_cast<char*>(peersScratch[p].data());
+    detail::P2PChannel& ch = table[p];
+    ch.bound = DeviceWaitBound{c.deviceErrorDevice(), c.deviceWaitTimeoutNs(), rank, p, 0, 0};
+    ch.remoteInbox = theirs + layout.p2pOffset + rank * box;
+    ch.localInbox = mine + layout.p2pOffset + p * box;
+    ch.remoteReady = reinterpret_cast<uint64_t*>(theirs + layout.p2pReadyOffset) + rank * flags;
+    ch.localReady = reinterpret_cast<uint64_t*>(mine + layout.p2pReadyOffset) + p * flags;
+    ch.remoteAck = reinterpret_cast<uint64_t*>(theirs + layout.p2pAckOffset) + rank * flags;
+    ch.localAck = reinterpret_cast<uint64_t*>(mine + layout.p2pAckOffset) + p * flags;
   }
   LCCL_CUDA_CHECK(cudaMalloc(&p2pTable, sizeof(detail::P2PChannel) * nranks));
   LCCL_CUDA_CHECK(cudaMemcpy(p2pTable, table.data(), sizeof(detail::P2PChannel) * nranks,
                              cudaMemcpyHostToDevice));
+  LCCL_CUDA_CHECK(cudaMalloc(&p2pState, sizeof(detail::P2PState)));
+  LCCL_CUDA_CHECK(cudaMemset(p2pState, 0, sizeof(detail::P2PState)));
 }
 
 void Collectives::Impl::addP2P(bool isSend, const void* buf, size_t count, DataType type, int peer,
@@ -70,7 +74,8 @@ void Collectives::Impl::flushP2P() {
   copySelf(ops, rank);
   detail::P2PArgs a{};
   a.chans = p2pTable;
-  a.slotBytes = layout.p2pInboxBytes / 2;
+  a.state = p2pState;
+  a.slotBytes = layout.p2pInboxBytes / (2 * detail::kMaxP2PBlocks);
   std::map<std::pair<int, int>, int> taskOf;  // (peer, isSend) -> task index
   int ntasks = 0;
   for (const auto& o : ops) {
@@ -78,7 +83,7 @@ void Collectives::Impl::flushP2P() {
     auto key = std::make_pair(o.peer, o.isSend ? 1 : 0);
     if (!taskOf.count(key)) {
       taskOf[key] = ntasks;
-      a.tasks[ntasks++] = detail::P2PTask{o.peer, o.isSend ? 1 : 0, 0, {}};
+      a.tasks[ntasks++] = detail::P2PTask{o.peer, o.isSend ? 1 : 0, 0, 0, 0, {}};
     }
     detail::P2PTask& t = a.tasks[taskOf[key]];
     if (t.nops == detail::kMaxP2POps)
@@ -87,9 +92,19 @@ void Collectives::Impl::flushP2P() {
                                   " transfers in one direction to one peer in a group");
     t.ops[t.nops++] = {o.buf, o.bytes};
   }
+  int blocks = 0;
+  for (int i = 0; i < ntasks; ++i) {
+    size_t bytes = 0;
+    for (int k = 0; k < a.tasks[i].nops; ++k) bytes += a.tasks[i].ops[k].bytes;
+    a.tasks[i].firstBlock = blocks;
+    a.tasks[i].nblocks = detail::p2pBlocks(bytes);
+    blocks += a.tasks[i].nblocks;
+  }
+  a.ntasks = ntasks;
   if (ntasks == 0) return;
-  LCCL_INFO("send/recv group: %d transfers over %d peer tasks", static_cast<int>(ops.size()), ntasks);
-  detail::launchP2P(a, ntasks, ops.front().stream);
+  LCCL_INFO("send/recv group: %d transfers, %d peer tasks on %d blocks",
+            static_cast<int>(ops.size()), ntasks, blocks);
+  detail::launchP2P(a, blocks, ops.front().stream);
   cudaError_t st = cudaGetLastError();
   if (st != cudaSuccess) throw CudaError(ErrorSite{"groupEnd", rank}, "p2p kernel launch", st);
 }

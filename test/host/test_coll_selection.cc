@@ -86,7 +86,10 @@ TEST(CollLayout, RegionsDoNotOverlapAndLLSlotsFit) {
     EXPECT_LE(l.simpleOutOffset + kSimpleChunkBytes, l.p2pOffset);
     EXPECT_LE(l.p2pOffset + l.p2pInboxBytes * n, l.flagsOffset);
     EXPECT_EQ(l.flagsOffset % 8, 0u);
-    EXPECT_EQ(l.totalBytes, l.flagsOffset + 8 * kMaxBlocks * kMaxRanks);
+    EXPECT_EQ(l.p2pReadyOffset, l.flagsOffset + 8 * kMaxBlocks * kMaxRanks);
+    EXPECT_EQ(l.p2pAckOffset, l.p2pReadyOffset + 8 * kMaxRanks * kMaxP2PBlocks);
+    EXPECT_EQ(l.totalBytes, l.p2pAckOffset + 8 * kMaxRanks * kMaxP2PBlocks);
+    EXPECT_EQ(l.p2pInboxBytes % (2 * 16 * kMaxP2PBlocks), 0u);
     for (uint32_t flag : {1u, 2u})
       for (int s = 0; s < n; ++s) EXPECT_LE(l.llSlotOffset(flag, s, n) + l.llSlotBytes, l.llRegionBytes);
   }
