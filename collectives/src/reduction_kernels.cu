@@ -46,6 +46,8 @@ __device__ __forceinline__ char* inboxSlot(const KernelArgs& a, int q, int from)
   return stageOf(a, q) + static_cast<size_t>(from) * twoShotSlotBytes(a.bytes, a.nranks);
 }
 
+// With a.root >= 0 this is Reduce: the shards are reduced into the root's
+// result area only, and only the root copies out.
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
   for (int i = 1; i <= a.nranks; ++i) {  // peers first (remote stores), my own shard last
@@ -61,10 +63,11 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_consta
   char* dsts[kMaxRanks];
   for (int r = 0; r < a.nranks; ++r) {
     srcs[r] = inboxSlot(a, a.rank, r) + at;
-    dsts[r] = resultOf(a, r) + mine.begin;
+    dsts[r] = resultOf(a, a.root >= 0 ? a.root : r) + mine.begin;
   }
-  reduceRanks<T, Op>(a, srcs, dsts, a.nranks, mine.end - mine.begin);
+  reduceRanks<T, Op>(a, srcs, dsts, a.root >= 0 ? 1 : a.nranks, mine.end - mine.begin);
   if (!blockBarrier(a)) return;
+  if (a.root >= 0 && a.root != a.rank) return;
   for (int q = 0; q < a.nranks; ++q) {
     const Slice s = shardSlice(a, q);
     blockCopy(a.recv + s.begin, resultOf(a, a.rank) + s.begin, s.end - s.begin);
