@@ -135,7 +135,7 @@ struct Plan {
 };
 
 constexpr size_t kLLTotalLimit = 256u << 10;  // LL while pieces x ranks stay under this
-constexpr size_t kRootedSpreadBytes = 1u << 20;  // Broadcast/Reduce spread from here
+constexpr size_t kRootedSpreadBytes = 1u << 20;  // Reduce spreads from here
 
 bool isReduction(Kind k) {
   return k == Kind::AllReduce || k == Kind::ReduceScatter || k == Kind::Reduce;
@@ -149,7 +149,6 @@ const char* pathName(Path p) {
     case Path::TwoShot: return "Simple two-shot";
     case Path::Staged: return "Simple staged";
     case Path::Push: return "Simple push";
-    case Path::Spread: return "Simple scatter + all-gather";
   }
   return "?";
 }
@@ -173,11 +172,11 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice) {
     if (arChoice.proto == detail::Proto::Simple) return Path::TwoShot;
     return arChoice.algo == Algo::OneShot ? Path::LL : Path::TwoShotLL;
   }
-  // Rooted collectives: the staged path (two barriers) for small inputs; for
-  // large ones spread the root's traffic over every link.
+  // Reduce: staged (two barriers) for small inputs; for large ones the
+  // two-shot push with the shards reduced into the root, which spreads the
+  // traffic over every link instead of converging on the root's.
   if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? Path::TwoShot : Path::Staged;
-  if (op.kind == Kind::Broadcast)
-    return piece >= kRootedSpreadBytes && nranks > 2 ? Path::Spread : Path::Staged;
+  if (op.kind == Kind::Broadcast) return Path::Staged;
   const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= kLLTotalLimit;
   return ll ? Path::LL : Path::Push;
 }

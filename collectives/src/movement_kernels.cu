@@ -35,45 +35,6 @@ __global__ void __launch_bounds__(kThreads) movePush(const __grid_constant__ Ker
   blockBarrier(a);
 }
 
-// Broadcast (spread), for large inputs: the root scatters the data over the
-// other ranks' stages (shard k to the k-th non-root rank); each of them
-// forwards its shard into every other non-root stage; everybody copies its
-// stage out. The root sends each byte once instead of once per peer.
-__device__ __forceinline__ int nonRootIndex(const KernelArgs& a, int q) {
-  return (q - a.root - 1 + a.nranks) % a.nranks;
-}
-__device__ __forceinline__ int nonRootRank(const KernelArgs& a, int k) {
-  return (a.root + 1 + k) % a.nranks;
-}
-
-__global__ void __launch_bounds__(kThreads) broadcastSpread(const __grid_constant__ KernelArgs a) {
-  const int m = a.nranks - 1;
-  if (a.rank == a.root) {
-    for (int k = 0; k < m; ++k) {
-      const Slice sh = shardBytes(a.bytes, m, k);
-      const Slice s = blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
-      blockCopy(stageOf(a, nonRootRank(a, k)) + s.begin, a.send + s.begin, s.end - s.begin);
-    }
-    const Slice s = mySlice(a);
-    if (a.recv != a.send) blockCopy(a.recv + s.begin, a.send + s.begin, s.end - s.begin);
-  }
-  if (!blockBarrier(a)) return;
-  if (a.rank != a.root) {
-    const Slice sh = shardBytes(a.bytes, m, nonRootIndex(a, a.rank));
-    const Slice s = blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
-    for (int k = 0; k < m; ++k) {
-      const int p = nonRootRank(a, k);
-      if (p != a.rank) blockCopy(stageOf(a, p) + s.begin, stageOf(a, a.rank) + s.begin, s.end - s.begin);
-    }
-  }
-  if (!blockBarrier(a)) return;
-  if (a.rank != a.root) {
-    const Slice s = mySlice(a);
-    blockCopy(a.recv + s.begin, stageOf(a, a.rank) + s.begin, s.end - s.begin);
-  }
-  blockBarrier(a);
-}
-
 // Broadcast (staged): the root stages; everybody copies the root's stage.
 // Block b moves slice b.
 __global__ void __launch_bounds__(kThreads) moveStaged(const __grid_constant__ KernelArgs a) {
@@ -95,7 +56,6 @@ void launchMovement(Kind kind, Path path, const KernelArgs& a, int blocks, cudaS
   (void)kind;
   if (path == Path::LL) moveLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
-  else if (path == Path::Spread) broadcastSpread<<<blocks, kThreads, 0, s>>>(a);
   else moveStaged<<<blocks, kThreads, 0, s>>>(a);
 }
 
