@@ -35,6 +35,16 @@ const std::vector<EnvVar>& Env::registry() {
        "1: do not use CUDA peer memory between GPUs"},
       {"LCCL_TRANSPORT", nullptr, "",
        "force a transport for all peers (cuda_ipc, tcp, ib); default: chosen by capability"},
+      {"LCCL_IB_HCA", "NCCL_IB_HCA", "",
+       "InfiniBand devices/ports for port channels, NCCL syntax: 'mlx5_0:1,mlx5_1' (prefix "
+       "match), '^' excludes, '=' exact names; default: every active port"},
+      {"LCCL_IB_DISABLE", "NCCL_IB_DISABLE", "0",
+       "1: never use InfiniBand for port channels (TCP instead)"},
+      {"LCCL_PROXY_FIFO_SIZE", nullptr, "512",
+       "slots of each proxy request FIFO (rounded up to a power of two); producers wait when "
+       "the proxy is this many requests behind"},
+      {"LCCL_PORT_TIMEOUT_MS", nullptr, "30000",
+       "bound on every port-transport wait (connect, send progress, flush), in milliseconds"},
       {"LCCL_ALGO", "NCCL_ALGO", "",
        "force or exclude collective algorithms: oneshot, twoshot; '^name' excludes"},
       {"LCCL_PROTO", "NCCL_PROTO", "",

@@ -1,0 +1,105 @@
+// lccl/proxy.hpp — port transports and the host proxy that drives them.
+//
+// Port channels move data between GPUs that cannot load/store each other's
+// memory (other hosts: InfiniBand verbs, TCP). A kernel pushes requests into a
+// Fifo (lccl/fifo.hpp); one ProxyService thread per device drains it and calls
+// the PortTransport of the request's connection:
+//
+//   kernel push -> Fifo (host-mapped) -> ProxyService thread -> PortTransport
+//       -> peer's registered memory -> peer's semaphore bumped (signal)
+//
+// Ordering: requests of one producer reach their transport in push order; a
+// transport applies one connection's puts and signals in order, so a signal
+// is seen by the peer only after the data of every earlier put landed.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lccl/connection.hpp"
+#include "lccl/device_error.hpp"
+#include "lccl/fifo.hpp"
+
+namespace lccl {
+
+class Communicator;
+
+// One connection to one peer over a proxy-driven transport. Memory ids name
+// regions registered on each side (registerMemory); semaphore ids name the
+// counters registered with registerSemaphores. Calls come from one thread
+// (the proxy's, or a test's); errors are thrown (SocketError, RemoteError,
+// TimeoutError), after which the transport is unusable.
+class PortTransport {
+ public:
+  virtual ~PortTransport() = default;
+  virtual const TransportCaps& caps() const = 0;
+  virtual int remoteRank() const = 0;
+
+  // Local region `id` (host memory in this CPU half): source of puts and,
+  // on the receiving side, their destination. Ids are < ProxyRequest::kMaxMemIds.
+  virtual void registerMemory(uint32_t id, void* ptr, size_t bytes) = 0;
+  // `count` counters the peer's signals increment (release order, 64-bit).
+  virtual void registerSemaphores(uint64_t* counters, uint32_t count) = 0;
+
+  // Copies local [srcOff, srcOff+size) of region localMemId to the peer's
+  // region remoteMemId at dstOff. May return before the data left this host.
+  virtual void put(uint32_t remoteMemId, uint64_t dstOff, uint32_t localMemId, uint64_t srcOff,
+                   uint64_t size) = 0;
+  // Increments the peer's semaphore semId after every earlier put landed.
+  virtual void signal(uint32_t semId) = 0;
+  // Returns once every earlier put/signal is in the peer's memory (bounded).
+  virtual void flush() = 0;
+  // Makes progress without blocking (receives, acknowledgements); does a
+  // bounded amount of work per call.
+  virtual void poll() = 0;
+};
+
+// The proxy thread. Transports are added before start(); request.connection
+// indexes them in the order added.
+class ProxyService {
+ public:
+  struct Options {
+    DeviceErrorSlot* errorSlot = nullptr;  // host view; raised on transport errors
+    int rank = -1;                         // recorded in the slot
+    std::chrono::microseconds idleSleep{50};  // after ~idleSpins empty polls
+    uint32_t idleSpins = 4096;
+  };
+
+  ProxyService(std::shared_ptr<Fifo> fifo, Options options);
+  ~ProxyService();  // stop()
+  ProxyService(const ProxyService&) = delete;
+  ProxyService& operator=(const ProxyService&) = delete;
+
+  // Returns the connection index used in ProxyRequest::connection.
+  uint32_t addTransport(std::shared_ptr<PortTransport> transport);
+  void start();
+  // Asks the thread to finish and joins it. Requests still queued are
+  // dropped. Never blocks on the network: transports bound their waits.
+  void stop();
+  bool running() const;
+
+  // The first transport error, if any (the proxy then drops further requests
+  // and the DeviceErrorSlot abort flag is up, so device waits return).
+  std::exception_ptr error() const;
+  void rethrowIfError() const;
+  uint64_t handled() const;  // requests processed (for tests and stats)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Transport names accepted by connectPort (LCCL_TRANSPORT values).
+// "ib" falls back to "tcp" when no InfiniBand device is usable (logged);
+// "auto" means: ib unless LCCL_IB_DISABLE, else tcp. Collective over the two
+// ranks (both call it). Tags used on the bootstrap: see kPortBootstrapTag.
+constexpr int kPortBootstrapTag = 0x50540000;  // "PT": outside the bootstrap's reserved ranges
+std::shared_ptr<PortTransport> connectPort(Communicator& comm, int peer,
+                                           const std::string& transportName);
+
+}  // namespace lccl
