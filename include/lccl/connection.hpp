@@ -26,6 +26,16 @@ struct TransportCaps {
   bool needsProxy = false;        // device-initiated transfers go through a host proxy
 };
 
+// Capabilities of a transport that moves data through the host proxy (TCP,
+// InfiniBand): no load/store access, device work goes through the FIFO.
+inline TransportCaps proxiedTransportCaps(const char* name) {
+  TransportCaps c;
+  c.transport = name;
+  c.link = LinkType::Network;
+  c.needsProxy = true;
+  return c;
+}
+
 class Connection {
  public:
   virtual ~Connection() = default;

@@ -55,14 +55,7 @@ IbPortChoice selectIbPort(const IbVerbs* verbs, const HcaSpec& spec, ibv_device*
 }
 
 TransportCaps IbPortTransport::makeCaps() {
-  TransportCaps c;
-  c.transport = "ib";
-  c.link = LinkType::Network;
-  c.directLoadStore = false;
-  c.atomics = false;
-  c.copyEngine = false;
-  c.needsProxy = true;
-  return c;
+  return proxiedTransportCaps("ib");
 }
 
 IbPortTransport::IbPortTransport(const IbVerbs& verbs, const IbPortChoice& choice, int rank,

@@ -56,14 +56,7 @@ void setNoDelay(int fd) {
 }  // namespace
 
 TransportCaps TcpPortTransport::makeCaps() {
-  TransportCaps c;
-  c.transport = "tcp";
-  c.link = LinkType::Network;
-  c.directLoadStore = false;
-  c.atomics = false;
-  c.copyEngine = false;
-  c.needsProxy = true;
-  return c;
+  return proxiedTransportCaps("tcp");
 }
 
 TcpPortTransport::TcpPortTransport(boot::Fd socket, int rank, int peer,
