@@ -60,7 +60,7 @@ ProxyRequest req(ProxyRequestType t, uint32_t conn, uint32_t dstMem, uint32_t ds
 }
 
 template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds bound = 5000ms) {
+bool eventually(Pred p, std::chrono::milliseconds bound = 30000ms) {
   const auto deadline = std::chrono::steady_clock::now() + bound;
   while (!p()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
@@ -95,8 +95,8 @@ TEST(PortProxy, DispatchesInPushOrderToTheRightConnection) {
   EXPECT_EQ(proxy.addTransport(b), 1u);
   proxy.start();
   for (uint32_t i = 0; i < 100; ++i) {
-    fifo->push(req(ProxyRequestType::PutWithSignal, i % 2, 3, i, 8), 2000ms);
-    if (i % 10 == 9) fifo->push(req(ProxyRequestType::Flush, 0, 0, 0, 0), 2000ms);
+    fifo->push(req(ProxyRequestType::PutWithSignal, i % 2, 3, i, 8), 20000ms);
+    if (i % 10 == 9) fifo->push(req(ProxyRequestType::Flush, 0, 0, 0, 0), 20000ms);
   }
   ASSERT_TRUE(eventually([&] { return proxy.handled() == 110; }));
   proxy.stop();
@@ -119,8 +119,8 @@ TEST(PortProxy, TransportErrorIsStoredAndAbortsDeviceWaits) {
   t->failSize = 13;
   proxy.addTransport(t);
   proxy.start();
-  fifo->push(req(ProxyRequestType::Put, 0, 0, 0, 13), 1000ms);
-  for (int i = 0; i < 20; ++i) fifo->push(req(ProxyRequestType::Signal, 0, 1, 0, 0), 1000ms);
+  fifo->push(req(ProxyRequestType::Put, 0, 0, 0, 13), 20000ms);
+  for (int i = 0; i < 20; ++i) fifo->push(req(ProxyRequestType::Signal, 0, 1, 0, 0), 20000ms);
   ASSERT_TRUE(eventually([&] { return proxy.handled() == 21; })) << "keeps draining after an error";
   proxy.stop();
   EXPECT_THROW(proxy.rethrowIfError(), lccl::RemoteError);
@@ -134,7 +134,7 @@ TEST(PortProxy, UnknownConnectionIsAnError) {
   auto fifo = std::make_shared<lccl::Fifo>(8, lccl::hostFifoMemory());
   lccl::ProxyService proxy(fifo, {});
   proxy.start();
-  fifo->push(req(ProxyRequestType::Signal, 5, 0, 0, 0), 1000ms);
+  fifo->push(req(ProxyRequestType::Signal, 5, 0, 0, 0), 20000ms);
   ASSERT_TRUE(eventually([&] { return proxy.error() != nullptr; }));
   proxy.stop();
   EXPECT_THROW(proxy.rethrowIfError(), lccl::InvalidArgumentError);
