@@ -59,7 +59,6 @@ void Collectives::Impl::setup() {
     auto sem = std::make_shared<MemoryDevice2DeviceSemaphore>(c, c.connect(p));
     channels.emplace_back(sem, peersScratch[p], scratch, scratch);
     table[p] = channels.back().deviceHandle();
-    sems.push_back(std::move(sem));
   }
   for (int p = 0; p < nranks; ++p) base.ch[p] = table[p];
   setupP2P(peersScratch);
@@ -81,7 +80,6 @@ Collectives::~Collectives() {
   if (!impl_) return;
   (void)cudaDeviceSynchronize();
   impl_->channels.clear();
-  impl_->sems.clear();
   if (impl_->scratch) (void)cudaFree(impl_->scratch);
   if (impl_->state) (void)cudaFree(impl_->state);
   if (impl_->p2pTable) (void)cudaFree(impl_->p2pTable);
@@ -237,9 +235,9 @@ void Collectives::Impl::enqueue(const CollOp& op) {
     a.recv = static_cast<char*>(op.recv) + (op.recv ? off : 0);
     a.bytes = std::min(plan.chunk, piece - off);
     if (isReduction(op.kind))
-      detail::launchReduction(op.kind, plan.path, a, op.type, op.op, plan.blocks, op.stream);
+      detail::launchReduction(plan.path, a, op.type, op.op, plan.blocks, op.stream);
     else
-      detail::launchMovement(op.kind, plan.path, a, plan.blocks, op.stream);
+      detail::launchMovement(plan.path, a, plan.blocks, op.stream);
     cudaError_t st = cudaGetLastError();
     if (st != cudaSuccess) throw CudaError(ErrorSite{op.name, rank}, "kernel launch", st);
   }

@@ -26,8 +26,7 @@ struct Collectives::Impl {
   detail::CollState* state = nullptr;
   detail::P2PChannel* p2pTable = nullptr;             // device array, index = peer
   detail::P2PState* p2pState = nullptr;                // device memory, zeroed
-  std::vector<std::shared_ptr<MemoryDevice2DeviceSemaphore>> sems;
-  std::vector<MemoryChannel> channels;
+  std::vector<MemoryChannel> channels;  // each keeps its semaphore alive
   detail::KernelArgs base{};  // channels, scratch, state: fixed per instance
   int groupDepth = 0;
   struct PendingP2P {

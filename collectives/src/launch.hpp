@@ -16,9 +16,9 @@ enum class Path { LL, TwoShotLL, Staged, TwoShot, Push };
 
 // Reductions: AllReduce (LL, TwoShotLL, TwoShot), ReduceScatter (LL, Push), Reduce (Staged,
 // TwoShot with a root).
-void launchReduction(Kind kind, Path path, const KernelArgs& a, DataType type, ReduceOp op,
+void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
 // Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (Staged).
-void launchMovement(Kind kind, Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
+void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 
 }  // namespace lccl::detail

@@ -52,8 +52,7 @@ __global__ void __launch_bounds__(kThreads) moveStaged(const __grid_constant__ K
 
 }  // namespace
 
-void launchMovement(Kind kind, Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
-  (void)kind;
+void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) moveLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
   else moveStaged<<<blocks, kThreads, 0, s>>>(a);

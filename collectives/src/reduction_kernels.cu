@@ -131,9 +131,8 @@ void launchOp(Path path, const KernelArgs& a, ReduceOp op, int blocks, cudaStrea
 
 }  // namespace
 
-void launchReduction(Kind kind, Path path, const KernelArgs& a, DataType type, ReduceOp op,
+void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t s) {
-  (void)kind;  // the path and the args' strides/root distinguish the collectives
   switch (type) {
     case DataType::Int8: return launchOp<int8_t>(path, a, op, blocks, s);
     case DataType::Uint8: return launchOp<uint8_t>(path, a, op, blocks, s);
