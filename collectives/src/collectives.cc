@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "algorithm.hpp"
@@ -45,9 +46,16 @@ void Collectives::Impl::setup() {
   checkPeers(c);
   LCCL_CUDA_CHECK(cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount, c.device()));
   smCount = std::min(smCount, detail::kMaxBlocks);
+  const auto ctas = [&](const char* name, int64_t dflt) {
+    const int64_t v = Env::instance().integer(name);
+    return static_cast<int>(std::clamp<int64_t>(v > 0 ? v : dflt, 1, smCount));
+  };
+  minBlocks = ctas("LCCL_MIN_CTAS", 1);
+  maxBlocks = std::max(minBlocks, ctas("LCCL_MAX_CTAS", smCount));
   layout = detail::ScratchLayout::make(nranks);
   LCCL_CUDA_CHECK(cudaMalloc(&scratch, layout.totalBytes));
   LCCL_CUDA_CHECK(cudaMemset(scratch, 0, layout.totalBytes));
+  LCCL_CUDA_CHECK(cudaMalloc(&preMulBuf, detail::kSimpleChunkBytes));
   LCCL_CUDA_CHECK(cudaMalloc(&state, sizeof(detail::CollState)));
   LCCL_CUDA_CHECK(cudaMemset(state, 0, sizeof(detail::CollState)));
   LCCL_CUDA_CHECK(cudaDeviceSynchronize());
@@ -82,6 +90,7 @@ Collectives::~Collectives() {
   impl_->channels.clear();
   if (impl_->scratch) (void)cudaFree(impl_->scratch);
   if (impl_->state) (void)cudaFree(impl_->state);
+  if (impl_->preMulBuf) (void)cudaFree(impl_->preMulBuf);
   if (impl_->p2pTable) (void)cudaFree(impl_->p2pTable);
   if (impl_->p2pState) (void)cudaFree(impl_->p2pState);
 }
@@ -114,7 +123,7 @@ struct CollOp {
   void* recv;
   size_t count;  // elements per piece (see each entry point)
   DataType type;
-  ReduceOp op;
+  Reduction op;
   int root;  // -1: not rooted
   cudaStream_t stream;
   const char* name;
@@ -198,10 +207,11 @@ void checkOp(const CollOp& op, int rank, int nranks) {
   ErrorSite site{op.name, rank};
   if (static_cast<int>(op.type) < 0 || op.type >= DataType::Count)
     throw InvalidArgumentError(site, "unknown data type " + std::to_string(static_cast<int>(op.type)));
-  if (isReduction(op.kind) && (static_cast<int>(op.op) < 0 || op.op >= ReduceOp::Count))
-    throw InvalidArgumentError(site, "unknown reduction op " + std::to_string(static_cast<int>(op.op)));
-  if (isReduction(op.kind) && op.op == ReduceOp::PreMulSum)
-    throw InvalidUsageError(site, "premulsum is not supported yet");
+  const ReduceOp ro = op.op.op;
+  if (isReduction(op.kind) && (static_cast<int>(ro) < 0 || ro >= ReduceOp::Count))
+    throw InvalidArgumentError(site, "unknown reduction op " + std::to_string(static_cast<int>(ro)));
+  if (isReduction(op.kind) && ro == ReduceOp::PreMulSum && op.op.scalar == nullptr)
+    throw InvalidArgumentError(site, "premulsum without a scalar");
   if (op.root != -1 && (op.root < 0 || op.root >= nranks))
     throw InvalidArgumentError(site, "root " + std::to_string(op.root) + " out of range [0, " +
                                          std::to_string(nranks) + ")");
@@ -223,7 +233,8 @@ void Collectives::Impl::enqueue(const CollOp& op) {
   if (op.count == 0) return;
   const size_t piece = op.count * dataTypeSize(op.type);
   const Choice arChoice = op.kind == Kind::AllReduce ? choose(piece) : Choice{Algo::TwoShot, detail::Proto::Simple};
-  const Plan plan = makePlan(op, piece, nranks, arChoice, smCount);
+  Plan plan = makePlan(op, piece, nranks, arChoice, smCount);
+  plan.blocks = std::clamp(plan.blocks, minBlocks, maxBlocks);
   LCCL_INFO("%s: %zu bytes per piece, %s, %d blocks", op.name, piece, pathName(plan.path),
             plan.blocks);
   detail::KernelArgs a = base;
@@ -234,17 +245,45 @@ void Collectives::Impl::enqueue(const CollOp& op) {
     a.send = static_cast<const char*>(op.send) + (op.send ? off : 0);
     a.recv = static_cast<char*>(op.recv) + (op.recv ? off : 0);
     a.bytes = std::min(plan.chunk, piece - off);
-    if (isReduction(op.kind))
-      detail::launchReduction(plan.path, a, op.type, op.op, plan.blocks, op.stream);
-    else
-      detail::launchMovement(plan.path, a, plan.blocks, op.stream);
-    cudaError_t st = cudaGetLastError();
-    if (st != cudaSuccess) throw CudaError(ErrorSite{op.name, rank}, "kernel launch", st);
+    launchChunk(op, a, plan.path, plan.blocks);
   }
 }
 
+// PreMulSum: scale this chunk's pieces of my input into preMulBuf (packed,
+// at most kSimpleChunkBytes: every path's chunk x pieces fits), then sum them.
+static detail::KernelArgs preMultiplied(const CollOp& op, detail::KernelArgs a, void* buf,
+                                        int nranks) {
+  detail::PreMulArgs m{};
+  m.src = a.send;
+  m.dst = static_cast<char*>(buf);
+  m.bytes = a.bytes;
+  m.srcStride = a.sendStride;
+  m.dstStride = a.bytes;
+  m.pieces = a.sendStride ? nranks : 1;
+  if (op.op.scalarOnDevice) m.scalarDev = op.op.scalar;
+  else std::memcpy(&m.scalarBits, op.op.scalar, dataTypeSize(op.type));
+  detail::launchPreMultiply(op.type, m, op.stream);
+  a.send = m.dst;
+  a.sendStride = a.sendStride ? a.bytes : 0;
+  return a;
+}
+
+void Collectives::Impl::launchChunk(const CollOp& op, detail::KernelArgs a, Path path, int blocks) {
+  ReduceOp ro = op.op.op;
+  if (isReduction(op.kind) && ro == ReduceOp::PreMulSum) {
+    a = preMultiplied(op, a, preMulBuf, nranks);
+    ro = ReduceOp::Sum;
+  }
+  if (isReduction(op.kind))
+    detail::launchReduction(path, a, op.type, ro, blocks, op.stream);
+  else
+    detail::launchMovement(path, a, blocks, op.stream);
+  cudaError_t st = cudaGetLastError();
+  if (st != cudaSuccess) throw CudaError(ErrorSite{op.name, rank}, "kernel launch", st);
+}
+
 void Collectives::allReduce(const void* send, void* recv, size_t count, DataType type,
-                            ReduceOp op, gpuStream_t stream) {
+                            Reduction op, gpuStream_t stream) {
   impl_->enqueue({Kind::AllReduce, send, recv, count, type, op, -1, stream, "allReduce"});
 }
 
@@ -254,7 +293,7 @@ void Collectives::allGather(const void* send, void* recv, size_t sendCount, Data
 }
 
 void Collectives::reduceScatter(const void* send, void* recv, size_t recvCount, DataType type,
-                                ReduceOp op, gpuStream_t stream) {
+                                Reduction op, gpuStream_t stream) {
   impl_->enqueue({Kind::ReduceScatter, send, recv, recvCount, type, op, -1, stream, "reduceScatter"});
 }
 
@@ -264,7 +303,7 @@ void Collectives::broadcast(const void* send, void* recv, size_t count, DataType
   impl_->enqueue({Kind::Broadcast, send, recv, count, type, ReduceOp::Sum, root, stream, "broadcast"});
 }
 
-void Collectives::reduce(const void* send, void* recv, size_t count, DataType type, ReduceOp op,
+void Collectives::reduce(const void* send, void* recv, size_t count, DataType type, Reduction op,
                          int root, gpuStream_t stream) {
   if (root < 0) throw InvalidArgumentError(ErrorSite{"reduce", impl_->rank}, "negative root");
   impl_->enqueue({Kind::Reduce, send, recv, count, type, op, root, stream, "reduce"});

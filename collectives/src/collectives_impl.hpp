@@ -7,6 +7,7 @@
 
 #include "algorithm.hpp"
 #include "kernel_args.hpp"
+#include "launch.hpp"
 #include "lccl/collectives.hpp"
 #include "lccl/errors.hpp"
 #include "lccl/logging.hpp"
@@ -20,9 +21,11 @@ struct CollOp;
 struct Collectives::Impl {
   std::shared_ptr<Communicator> comm;
   int rank = 0, nranks = 1, smCount = 1;
+  int minBlocks = 1, maxBlocks = 1;  // LCCL_MIN_CTAS / LCCL_MAX_CTAS within [1, smCount]
   detail::ScratchLayout layout{};
 
   void* scratch = nullptr;
+  void* preMulBuf = nullptr;  // PreMulSum: this rank's scaled input (local only)
   detail::CollState* state = nullptr;
   detail::P2PChannel* p2pTable = nullptr;             // device array, index = peer
   detail::P2PState* p2pState = nullptr;                // device memory, zeroed
@@ -45,6 +48,7 @@ struct Collectives::Impl {
   void flushP2P();
   detail::Choice choose(size_t bytes) const;
   void enqueue(const CollOp& op);
+  void launchChunk(const CollOp& op, detail::KernelArgs a, detail::Path path, int blocks);
 };
 
 }  // namespace lccl

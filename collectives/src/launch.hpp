@@ -18,7 +18,22 @@ enum class Path { LL, TwoShotLL, Staged, TwoShot, Push };
 // TwoShot with a root).
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
-// Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (Staged).
+// PreMulSum's first stage: dst piece p = src piece p x scalar (of `type`),
+// for `pieces` pieces of `bytes` bytes each.
+struct PreMulArgs {
+  const char* src;
+  char* dst;
+  size_t bytes;
+  size_t srcStride;
+  size_t dstStride;
+  int pieces;
+  const void* scalarDev;  // read by the kernel when not null
+  uint64_t scalarBits;    // otherwise: the scalar's bytes
+};
+void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
+
+// Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (Staged: scatter
+// through the stages, then gather).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 
 }  // namespace lccl::detail

@@ -35,17 +35,34 @@ __global__ void __launch_bounds__(kThreads) movePush(const __grid_constant__ Ker
   blockBarrier(a);
 }
 
-// Broadcast (staged): the root stages; everybody copies the root's stage.
-// Block b moves slice b.
-__global__ void __launch_bounds__(kThreads) moveStaged(const __grid_constant__ KernelArgs a) {
-  if (a.root < 0 || a.root == a.rank) stageInput(a);
+// Block b's slice of shard q (shards as in two-shot: 16-byte aligned, the
+// last one takes the tail). Every phase below slices the same way, so block b
+// only ever touches what block b of the other ranks touches.
+__device__ __forceinline__ Slice shardSliceOf(const KernelArgs& a, int q) {
+  const Slice sh = shardBytes(a.bytes, a.nranks, q);
+  return blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
+}
+
+// Broadcast (scatter + gather): the root writes shard q of its input into
+// rank q's stage (its own shard into its own stage); after the barrier every
+// rank reads shard q from rank q's stage (the root from its input). Each rank
+// serves one shard to the others, so the root's links carry (n-1)/n of the
+// data twice instead of n-1 times. The second barrier keeps the stages until
+// every rank has read them.
+__global__ void __launch_bounds__(kThreads) broadcastSpread(const __grid_constant__ KernelArgs a) {
+  if (a.rank == a.root) {
+    for (int i = 1; i <= a.nranks; ++i) {  // peers first, my own stage last
+      const int q = (a.rank + i) % a.nranks;
+      const Slice s = shardSliceOf(a, q);
+      blockCopy(stageOf(a, q) + s.begin, a.send + s.begin, s.end - s.begin);
+    }
+  }
   if (!blockBarrier(a)) return;
-  const Slice s = mySlice(a);
-  for (int r = 0; r < a.nranks; ++r) {
-    if (a.root >= 0 && r != a.root) continue;
-    char* dst = a.recv + static_cast<size_t>(a.root >= 0 ? 0 : r) * a.recvStride;
-    const char* src = r == a.rank ? pieceFor(a, a.rank) : stagedPieceFor(a, r);
-    if (dst != src) blockCopy(dst + s.begin, src + s.begin, s.end - s.begin);
+  for (int i = 0; i < a.nranks; ++i) {
+    const int q = (a.rank + i) % a.nranks;
+    const Slice s = shardSliceOf(a, q);
+    const char* src = (a.rank == a.root ? a.send : stageOf(a, q)) + s.begin;
+    if (a.recv + s.begin != src) blockCopy(a.recv + s.begin, src, s.end - s.begin);
   }
   blockBarrier(a);
 }
@@ -55,7 +72,7 @@ __global__ void __launch_bounds__(kThreads) moveStaged(const __grid_constant__ K
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) moveLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
-  else moveStaged<<<blocks, kThreads, 0, s>>>(a);
+  else broadcastSpread<<<blocks, kThreads, 0, s>>>(a);
 }
 
 }  // namespace lccl::detail

@@ -66,22 +66,32 @@ bool usesRecv(const Call& c, int rank) {
   return true;
 }
 
-// Custom operators of a native communicator exist (ncclRedOpCreatePreMulSum)
-// but cannot run yet.
-void checkOp(const Call& c, ncclComm& comm) {
+// The operator of a reduction: a built-in one, or a PreMulSum created on this
+// communicator for the call's data type.
+Reduction reductionOf(const Call& c, ncclComm& comm, uint64_t* hostBits) {
+  if (isBuiltinOp(c.op)) return toReduceOp(c.op, c.name);
   ErrorSite site{c.name, comm.rank};
-  if (isBuiltinOp(c.op) || delegated(comm)) return;
-  bool created;
+  ncclComm::PreMulOp m;
   {
     std::lock_guard<std::mutex> lock(comm.mu);
-    created = comm.customOps.count(static_cast<int>(c.op)) != 0;
+    auto it = comm.customOps.find(static_cast<int>(c.op));
+    if (it == comm.customOps.end())
+      throw InvalidArgumentError(site, "invalid reduction operator " +
+                                           std::to_string(static_cast<int>(c.op)));
+    m = it->second;
   }
-  if (created)
-    throw InvalidUsageError(site, "premulsum not supported yet (operator " +
-                                      std::to_string(static_cast<int>(c.op)) +
-                                      " from ncclRedOpCreatePreMulSum)");
-  throw InvalidArgumentError(site, "invalid reduction operator " +
-                                       std::to_string(static_cast<int>(c.op)));
+  if (m.type != c.type)
+    throw InvalidArgumentError(site, std::string("operator ") + std::to_string(static_cast<int>(c.op)) +
+                                         " was created for " + ncclTypeName(m.type) +
+                                         ", the call's data type is " + ncclTypeName(c.type));
+  *hostBits = m.hostBits;
+  return Reduction::preMulSum(m.onDevice ? m.device : hostBits, m.onDevice);
+}
+
+void checkOp(const Call& c, ncclComm& comm) {
+  if (delegated(comm)) return;
+  uint64_t bits;
+  (void)reductionOf(c, comm, &bits);
 }
 
 // The boundary checks. Returns the communicator.
@@ -141,7 +151,8 @@ void gatherOrScatter(const Call& c, Collectives& k, int rank, int nranks, DataTy
 
 void runNative(const Call& c, ncclComm& comm) {
   const DataType t = toDataType(c.type, c.name);
-  const ReduceOp op = isReduction(c.kind) ? toReduceOp(c.op, c.name) : ReduceOp::Sum;
+  uint64_t scalarBits = 0;  // a host PreMulSum scalar, read by the enqueue below
+  const Reduction op = isReduction(c.kind) ? reductionOf(c, comm, &scalarBits) : ReduceOp::Sum;
   DeviceGuard guard(comm.device);
   setLogRank(comm.rank);
   group::touch(comm);

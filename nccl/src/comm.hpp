@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <map>
 #include <set>
 #include <string>
 
@@ -54,7 +55,13 @@ struct ncclComm {
   ncclResult_t initResult = ncclSuccess;
   std::mutex mu;             // guards the fields below
   std::string asyncMessage;  // message of asyncError / initResult
-  std::set<int> customOps;   // from ncclRedOpCreatePreMulSum
+  struct PreMulOp {          // from ncclRedOpCreatePreMulSum
+    ncclDataType_t type;
+    bool onDevice;           // scalar read from `device` when the kernel runs
+    const void* device;
+    uint64_t hostBits;       // host immediate: the value at creation
+  };
+  std::map<int, PreMulOp> customOps;
   int nextOp = ncclNumOps;
   std::set<void*> registrations;  // ncclCommRegister handles
   std::set<void*> windows;        // ncclCommWindowRegister handles

@@ -1,6 +1,8 @@
 // Memory for peers (ncclMemAlloc), buffer and window registration (accepted as
 // no-ops for native communicators: lccl copies through its own registered
 // stage), and custom reduction operators.
+#include <cstring>
+
 #include "api.hpp"
 #include "comm.hpp"
 #include "fallback.hpp"
@@ -103,8 +105,8 @@ LCCL_NCCL_API(ncclResult_t, ncclCommWindowDeregister, ncclComm_t comm, ncclWindo
   });
 }
 
-// Native communicators hand out an operator id (ncclNumOps and up) that the
-// collectives reject with "premulsum not supported yet".
+// Native communicators hand out an operator id (ncclNumOps and up) and keep
+// the scalar: its value for a host immediate, its address for a device one.
 LCCL_NCCL_API(ncclResult_t, ncclRedOpCreatePreMulSum, ncclRedOp_t* op, void* scalar,
               ncclDataType_t datatype, ncclScalarResidence_t residence, ncclComm_t comm) {
   const char* call = "ncclRedOpCreatePreMulSum";
@@ -121,8 +123,10 @@ LCCL_NCCL_API(ncclResult_t, ncclRedOpCreatePreMulSum, ncclRedOp_t* op, void* sca
                          call, c.real);
     std::lock_guard<std::mutex> lock(c.mu);
     if (c.nextOp == ncclMaxRedOp) throw InvalidUsageError(site, "too many custom operators");
+    ncclComm::PreMulOp m{datatype, residence == ncclScalarDevice, scalar, 0};
+    if (!m.onDevice) std::memcpy(&m.hostBits, scalar, ncclTypeSize(datatype));
     *op = static_cast<ncclRedOp_t>(c.nextOp++);
-    c.customOps.insert(*op);
+    c.customOps[*op] = m;
     return ncclSuccess;
   });
 }

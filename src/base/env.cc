@@ -49,6 +49,12 @@ const std::vector<EnvVar>& Env::registry() {
        "force or exclude collective algorithms: oneshot, twoshot; '^name' excludes"},
       {"LCCL_PROTO", "NCCL_PROTO", "",
        "force or exclude protocols: LL, Simple; '^name' excludes"},
+      {"LCCL_MIN_CTAS", "NCCL_MIN_CTAS", "0",
+       "lower bound on the thread blocks of one collective kernel (0: automatic); every rank "
+       "must use the same value"},
+      {"LCCL_MAX_CTAS", "NCCL_MAX_CTAS", "0",
+       "upper bound on the thread blocks of one collective kernel (0: the SM count); every rank "
+       "must use the same value"},
       {"LCCL_NCCL_LIB", nullptr, "",
        "path of the NCCL library that lccl-perf --lib nccl|both loads; default: searched"},
       {"LCCL_NCCL_FALLBACK_LIB", nullptr, "",

@@ -73,10 +73,19 @@ double combine(ReduceOp op, double a, double b) {
   }
 }
 
+// PreMulSum: rank r's scalar (small integers: every product stays exact).
+double preMulScalar(int r) { return 1 + r % 3; }
+
+// Rank r's contribution to a reduction of element i.
+double contribution(DataType t, ReduceOp op, int r, size_t i) {
+  const double v = inputValue(t, op, r, i);
+  return op == ReduceOp::PreMulSum ? v * preMulScalar(r) : v;
+}
+
 // Reference reduction of element i over all ranks.
 double reduced(DataType t, ReduceOp op, int nranks, size_t i) {
-  double acc = inputValue(t, op, 0, i);
-  for (int r = 1; r < nranks; ++r) acc = combine(op, acc, inputValue(t, op, r, i));
+  double acc = contribution(t, op, 0, i);
+  for (int r = 1; r < nranks; ++r) acc = combine(op, acc, contribution(t, op, r, i));
   if (op == ReduceOp::Avg) acc = isInteger(t) ? std::trunc(acc / nranks) : acc / nranks;
   return acc;
 }
@@ -127,13 +136,25 @@ double expectValue(const Case& c, int rank, int n, size_t i) {
 
 constexpr size_t kGuard = 64;
 
-void runColl(lccl::Collectives& coll, const Case& c, const void* send, void* recv, cudaStream_t s) {
+// The operator of a case: PreMulSum takes this rank's scalar from the host
+// for out-of-place cases and from device memory (`devScalar`) for in-place ones.
+lccl::Reduction reductionOf(const Case& c, int rank, uint64_t* hostBits, DeviceBuffer& devScalar) {
+  if (c.op != ReduceOp::PreMulSum) return c.op;
+  *hostBits = 0;
+  storeAs(c.type, preMulScalar(rank), hostBits);
+  if (!c.inPlace) return lccl::Reduction::preMulSum(hostBits, false);
+  devScalar.upload(hostBits, sizeof(*hostBits));
+  return lccl::Reduction::preMulSum(devScalar.get(), true);
+}
+
+void runColl(lccl::Collectives& coll, const Case& c, const void* send, void* recv, cudaStream_t s,
+             lccl::Reduction op) {
   switch (c.coll) {
-    case Coll::AllReduce: coll.allReduce(send, recv, c.count, c.type, c.op, s); break;
+    case Coll::AllReduce: coll.allReduce(send, recv, c.count, c.type, op, s); break;
     case Coll::AllGather: coll.allGather(send, recv, c.count, c.type, s); break;
-    case Coll::ReduceScatter: coll.reduceScatter(send, recv, c.count, c.type, c.op, s); break;
+    case Coll::ReduceScatter: coll.reduceScatter(send, recv, c.count, c.type, op, s); break;
     case Coll::Broadcast: coll.broadcast(send, recv, c.count, c.type, c.root, s); break;
-    case Coll::Reduce: coll.reduce(send, recv, c.count, c.type, c.op, c.root, s); break;
+    case Coll::Reduce: coll.reduce(send, recv, c.count, c.type, op, c.root, s); break;
     case Coll::AllToAll: coll.allToAll(send, recv, c.count, c.type, s); break;
   }
 }
@@ -141,6 +162,8 @@ void runColl(lccl::Collectives& coll, const Case& c, const void* send, void* rec
 std::string caseName(const Case& c) {
   std::string n = std::string(collName(c.coll)) + " " + lccl::dataTypeName(c.type);
   if (reduces(c.coll)) n += std::string(" ") + lccl::reduceOpName(c.op);
+  if (reduces(c.coll) && c.op == ReduceOp::PreMulSum)
+    n += c.inPlace ? " (device scalar)" : " (host scalar)";
   return n + " count=" + std::to_string(c.count) + (c.inPlace ? " in-place" : " out-of-place");
 }
 
@@ -172,7 +195,9 @@ std::string checkCase(Context& ctx, lccl::Collectives& coll, const Case& c) {
   } else {
     send.upload(in.data(), in.size());
   }
-  runColl(coll, c, sendPtr, recvPtr, nullptr);
+  uint64_t scalarBits = 0;
+  DeviceBuffer devScalar(sizeof(uint64_t));
+  runColl(coll, c, sendPtr, recvPtr, nullptr, reductionOf(c, r, &scalarBits, devScalar));
   if (!syncWithin(30)) return "timed out waiting for the collective";
   ctx.comm->checkDeviceErrors();
   std::vector<uint8_t> got = recv.download();
@@ -195,7 +220,8 @@ void runMatrix(Context& ctx, lccl::Collectives& coll) {
   const DataType allTypes[] = {DataType::Int8, DataType::Uint8, DataType::Int32, DataType::Uint32,
                                DataType::Int64, DataType::Uint64, DataType::Float16, DataType::Float32,
                                DataType::Float64, DataType::BFloat16, DataType::Fp8E4M3, DataType::Fp8E5M2};
-  const ReduceOp allOps[] = {ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min, ReduceOp::Avg};
+  const ReduceOp allOps[] = {ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min, ReduceOp::Avg,
+                             ReduceOp::PreMulSum};
   const Coll colls[] = {Coll::AllReduce, Coll::AllGather, Coll::ReduceScatter, Coll::Broadcast,
                         Coll::Reduce, Coll::AllToAll};
   const size_t smallCounts[] = {0, 1, 7, 1023};
@@ -228,13 +254,16 @@ void runLarge(Context& ctx, lccl::Collectives& coll) {
                         Coll::Reduce, Coll::AllToAll};
   for (Coll cl : colls)
     for (DataType t : {DataType::Float32, DataType::BFloat16, DataType::Int32})
-      for (size_t count : counts)
-        for (bool inPlace : {false, true}) {
-          size_t cnt = (cl == Coll::AllToAll || cl == Coll::AllGather) ? count / ctx.size + 1 : count;
-          Case c{cl, t, ReduceOp::Sum, cnt, inPlace, 1};
-          const std::string why = checkCase(ctx, coll, c);
-          report(ctx, caseName(c), why.empty(), why);
-        }
+      for (ReduceOp op : {ReduceOp::Sum, ReduceOp::PreMulSum}) {
+        if (op == ReduceOp::PreMulSum && (!reduces(cl) || t == DataType::Int32)) continue;
+        for (size_t count : counts)
+          for (bool inPlace : {false, true}) {
+            size_t cnt = (cl == Coll::AllToAll || cl == Coll::AllGather) ? count / ctx.size + 1 : count;
+            Case c{cl, t, op, cnt, inPlace, 1};
+            const std::string why = checkCase(ctx, coll, c);
+            report(ctx, caseName(c), why.empty(), why);
+          }
+      }
 }
 
 // Capture one AllReduce in a graph; replay it with new inputs each time.
@@ -273,6 +302,45 @@ void runGraph(Context& ctx, lccl::Collectives& coll) {
   }
 }
 
+// PreMulSum with a device scalar in a graph: each replay reads the scalar
+// the rank holds at that moment.
+void runGraphPreMul(Context& ctx, lccl::Collectives& coll) {
+  const size_t count = 1001;
+  DeviceBuffer send(count * sizeof(float)), recv(count * sizeof(float)), scalar(sizeof(float));
+  std::vector<float> in(count);
+  for (size_t i = 0; i < count; ++i) in[i] = static_cast<float>((i + ctx.rank) % 7) - 3;
+  send.upload(in.data(), in.size() * sizeof(float));
+  cudaStream_t s;
+  GT_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  cudaGraph_t graph;
+  cudaGraphExec_t exec;
+  GT_CUDA(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  coll.allReduce(send.get(), recv.get(), count, DataType::Float32,
+                 lccl::Reduction::preMulSum(scalar.get(), true), s);
+  GT_CUDA(cudaStreamEndCapture(s, &graph));
+  GT_CUDA(cudaGraphInstantiate(&exec, graph, 0));
+  std::string why;
+  for (int rep = 0; rep < 3 && why.empty(); ++rep) {
+    const float mine = static_cast<float>(rep + 1 + ctx.rank);
+    scalar.upload(&mine, sizeof(mine));
+    recv.fill(kPoison);
+    GT_CUDA(cudaGraphLaunch(exec, s));
+    GT_CUDA(cudaStreamSynchronize(s));
+    std::vector<float> out(count);
+    GT_CUDA(cudaMemcpy(out.data(), recv.get(), count * sizeof(float), cudaMemcpyDeviceToHost));
+    for (size_t i = 0; i < count && why.empty(); ++i) {
+      float want = 0;
+      for (int r = 0; r < ctx.size; ++r)
+        want += (static_cast<float>((i + r) % 7) - 3) * static_cast<float>(rep + 1 + r);
+      if (out[i] != want) why = "replay " + std::to_string(rep) + " element " + std::to_string(i);
+    }
+  }
+  GT_CUDA(cudaGraphExecDestroy(exec));
+  GT_CUDA(cudaGraphDestroy(graph));
+  GT_CUDA(cudaStreamDestroy(s));
+  report(ctx, "graph replay allreduce premulsum float, device scalar changed per replay", why.empty(), why);
+}
+
 template <class E, class F>
 bool throwsAs(F&& f) {
   try {
@@ -297,6 +365,9 @@ void runArgumentErrors(Context& ctx, lccl::Collectives& coll) {
   });
   ok = ok && throwsAs<lccl::InvalidArgumentError>([&] {
     coll.allReduce(buf.get(), buf.get(), 16, DataType::Float32, static_cast<ReduceOp>(42), nullptr);
+  });
+  ok = ok && throwsAs<lccl::InvalidArgumentError>([&] {
+    coll.allReduce(buf.get(), buf.get(), 16, DataType::Float32, ReduceOp::PreMulSum, nullptr);
   });
   report(ctx, "argument errors are InvalidArgumentError", ok, "an invalid call did not throw");
 }
@@ -398,6 +469,7 @@ int main(int argc, char** argv) {
       runMatrix(ctx, coll);
       runLarge(ctx, coll);
       runGraph(ctx, coll);
+      runGraphPreMul(ctx, coll);
       runP2P(ctx, coll);
     }
     return finish(ctx);

@@ -35,6 +35,30 @@ size_t dataTypeSize(DataType t);
 const char* dataTypeName(DataType t);   // nccl-tests spelling: int8, bfloat16, ...
 const char* reduceOpName(ReduceOp op);  // sum, prod, max, min, avg, premulsum
 
+// A reduction operator with its argument. Every ReduceOp converts to one
+// implicitly. A pre-multiplied sum (NCCL's ncclRedOpCreatePreMulSum) scales
+// each rank's input by that rank's own scalar, then sums:
+//   out[i] = sum over r, in rank order, of round(in_r[i] * scalar_r)
+// where the product is rounded to the data type (as NCCL multiplies in the
+// type) and the sum accumulates as Sum does. The scalar has the call's data
+// type. Host scalar: its value is read when the call is enqueued (a captured
+// CUDA graph replays that value). Device scalar: read by the kernel when the
+// call runs, so it may change between graph replays; it must stay valid until
+// the call has completed on the stream.
+struct Reduction {
+  ReduceOp op = ReduceOp::Sum;
+  const void* scalar = nullptr;  // PreMulSum only
+  bool scalarOnDevice = false;
+
+  Reduction(ReduceOp o) : op(o) {}  // NOLINT: implicit on purpose
+  static Reduction preMulSum(const void* scalar, bool onDevice) {
+    Reduction r(ReduceOp::PreMulSum);
+    r.scalar = scalar;
+    r.scalarOnDevice = onDevice;
+    return r;
+  }
+};
+
 class Collectives {
  public:
   explicit Collectives(std::shared_ptr<Communicator> comm);
@@ -44,15 +68,15 @@ class Collectives {
 
   Communicator& comm() const;
 
-  void allReduce(const void* send, void* recv, size_t count, DataType type, ReduceOp op,
+  void allReduce(const void* send, void* recv, size_t count, DataType type, Reduction op,
                  gpuStream_t stream);
   void allGather(const void* send, void* recv, size_t sendCount, DataType type,
                  gpuStream_t stream);
-  void reduceScatter(const void* send, void* recv, size_t recvCount, DataType type, ReduceOp op,
+  void reduceScatter(const void* send, void* recv, size_t recvCount, DataType type, Reduction op,
                      gpuStream_t stream);
   void broadcast(const void* send, void* recv, size_t count, DataType type, int root,
                  gpuStream_t stream);
-  void reduce(const void* send, void* recv, size_t count, DataType type, ReduceOp op, int root,
+  void reduce(const void* send, void* recv, size_t count, DataType type, Reduction op, int root,
               gpuStream_t stream);
   void allToAll(const void* send, void* recv, size_t countPerPeer, DataType type,
                 gpuStream_t stream);
