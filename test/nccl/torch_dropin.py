@@ -162,6 +162,19 @@ def all_reduce(op, dtype, n):
     return run
 
 
+def all_reduce_premul_sum(dtype, n, on_device):
+    """PREMUL_SUM: ncclRedOpCreatePreMulSum with a host (Python number) or a
+    device (tensor) factor; every input is scaled by it, then summed."""
+    def run():
+        ins = all_inputs((n,), dtype)
+        t = ins[RANK].to(DEV)
+        factor = 3.0
+        f = torch.tensor([factor], dtype=dtype, device=DEV) if on_device else factor
+        dist.all_reduce(t, op=dist._make_nccl_premul_sum(f))
+        same(t, reduce_ref([x * factor for x in ins], "sum", dtype), dtype)
+    return run
+
+
 def all_gather(dtype, n):
     def run():
         ins = all_inputs((n,), dtype)
@@ -298,6 +311,12 @@ def plan():
                 continue
             for n in (SMALL, LARGE):
                 tests.append((f"all_reduce_{op}_{tname}_n{n}", all_reduce(op, dtype, n)))
+    for dtype in (torch.float32, torch.bfloat16):
+        tname = str(dtype).replace("torch.", "")
+        for on_device in (False, True):
+            where = "device" if on_device else "host"
+            tests.append((f"all_reduce_premul_sum_{where}_{tname}",
+                          all_reduce_premul_sum(dtype, LARGE, on_device)))
     for dtype in (torch.float32, torch.bfloat16, torch.int64):
         tname = str(dtype).replace("torch.", "")
         for n in (SMALL, 65543):
