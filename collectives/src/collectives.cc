@@ -52,6 +52,7 @@ void Collectives::Impl::setup() {
   };
   minBlocks = ctas("LCCL_MIN_CTAS", 1);
   maxBlocks = std::max(minBlocks, ctas("LCCL_MAX_CTAS", smCount));
+  llTotalBytes = static_cast<size_t>(Env::instance().size("LCCL_LL_MAX_BYTES"));
   layout = detail::ScratchLayout::make(nranks);
   LCCL_CUDA_CHECK(cudaMalloc(&scratch, layout.totalBytes));
   LCCL_CUDA_CHECK(cudaMemset(scratch, 0, layout.totalBytes));
@@ -141,7 +142,6 @@ struct Plan {
   int blocks;
 };
 
-constexpr size_t kLLTotalLimit = 256u << 10;  // LL while pieces x ranks stay under this
 constexpr size_t kRootedSpreadBytes = 1u << 20;  // Reduce spreads from here
 
 bool isReduction(Kind k) {
@@ -174,7 +174,7 @@ int stagedBlocks(size_t piece, int smCount) {
                                            static_cast<size_t>(smCount)));
 }
 
-Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice) {
+Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice, size_t llTotal) {
   if (op.kind == Kind::AllReduce) {
     if (arChoice.proto == detail::Proto::Simple) return Path::TwoShot;
     return arChoice.algo == Algo::OneShot ? Path::LL : Path::TwoShotLL;
@@ -184,12 +184,13 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice) {
   // traffic over every link instead of converging on the root's.
   if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? Path::TwoShot : Path::Staged;
   if (op.kind == Kind::Broadcast) return Path::Staged;
-  const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= kLLTotalLimit;
+  const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= llTotal;
   return ll ? Path::LL : Path::Push;
 }
 
-Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int smCount) {
-  Plan p{choosePath(op, piece, nranks, arChoice), piece, 0, 0, detail::kSimpleChunkBytes, 0};
+Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int smCount,
+              size_t llTotal) {
+  Plan p{choosePath(op, piece, nranks, arChoice, llTotal), piece, 0, 0, detail::kSimpleChunkBytes, 0};
   const bool perPeerSend = op.kind == Kind::ReduceScatter || op.kind == Kind::AllToAll;
   const bool perPeerRecv = op.kind == Kind::AllGather || op.kind == Kind::AllToAll;
   p.sendStride = perPeerSend ? piece : 0;
@@ -233,7 +234,7 @@ void Collectives::Impl::enqueue(const CollOp& op) {
   if (op.count == 0) return;
   const size_t piece = op.count * dataTypeSize(op.type);
   const Choice arChoice = op.kind == Kind::AllReduce ? choose(piece) : Choice{Algo::TwoShot, detail::Proto::Simple};
-  Plan plan = makePlan(op, piece, nranks, arChoice, smCount);
+  Plan plan = makePlan(op, piece, nranks, arChoice, smCount, llTotalBytes);
   plan.blocks = std::clamp(plan.blocks, minBlocks, maxBlocks);
   LCCL_INFO("%s: %zu bytes per piece, %s, %d blocks", op.name, piece, pathName(plan.path),
             plan.blocks);

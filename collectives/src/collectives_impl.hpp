@@ -22,6 +22,7 @@ struct Collectives::Impl {
   std::shared_ptr<Communicator> comm;
   int rank = 0, nranks = 1, smCount = 1;
   int minBlocks = 1, maxBlocks = 1;  // LCCL_MIN_CTAS / LCCL_MAX_CTAS within [1, smCount]
+  size_t llTotalBytes = 0;           // LCCL_LL_MAX_BYTES
   detail::ScratchLayout layout{};
 
   void* scratch = nullptr;

@@ -55,6 +55,9 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_MAX_CTAS", "NCCL_MAX_CTAS", "0",
        "upper bound on the thread blocks of one collective kernel (0: the SM count); every rank "
        "must use the same value"},
+      {"LCCL_LL_MAX_BYTES", nullptr, "262144",
+       "AllGather, ReduceScatter and AllToAll use LL packets while all ranks' pieces together "
+       "stay within this many bytes (and each piece within 512 KiB); above, the Simple push path"},
       {"LCCL_NCCL_LIB", nullptr, "",
        "path of the NCCL library that lccl-perf --lib nccl|both loads; default: searched"},
       {"LCCL_NCCL_FALLBACK_LIB", nullptr, "",
