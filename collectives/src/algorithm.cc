@@ -22,7 +22,9 @@ Choice selectAllReduce(size_t bytes, int nranks) {
   // Staged two-shot moves the least and pays two barriers and two local copies.
   if (nranks <= 2) return bytes <= kOneShotMaxBytes ? Choice{Algo::OneShot, Proto::LL}
                                                     : Choice{Algo::TwoShot, Proto::Simple};
-  if (bytes <= (64u << 10)) return {Algo::OneShot, Proto::LL};
+  // Measured on 4 H100s (NVSwitch): one-shot leads two-shot LL up to 128 KiB.
+  const size_t oneShotMax = nranks <= 4 ? (128u << 10) : (64u << 10);
+  if (bytes <= oneShotMax) return {Algo::OneShot, Proto::LL};
   const Choice twoShotLL{Algo::TwoShot, Proto::LL};
   if (bytes <= (1u << 20) && feasible(twoShotLL, bytes, nranks)) return twoShotLL;
   return {Algo::TwoShot, Proto::Simple};

@@ -143,6 +143,7 @@ struct Plan {
 };
 
 constexpr size_t kRootedSpreadBytes = 1u << 20;  // Reduce spreads from here
+constexpr size_t kRootedLLBytes = 256u << 10;     // Broadcast / Reduce use LL up to here
 
 bool isReduction(Kind k) {
   return k == Kind::AllReduce || k == Kind::ReduceScatter || k == Kind::Reduce;
@@ -153,6 +154,7 @@ const char* pathName(Path p) {
   switch (p) {
     case Path::LL: return "LL one-shot";
     case Path::TwoShotLL: return "LL two-shot";
+    case Path::RootedLL: return "LL rooted";
     case Path::TwoShot: return "Simple two-shot";
     case Path::Staged: return "Simple staged";
     case Path::Push: return "Simple push";
@@ -182,6 +184,8 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice, siz
   // Reduce: staged (two barriers) for small inputs; for large ones the
   // two-shot push with the shards reduced into the root, which spreads the
   // traffic over every link instead of converging on the root's.
+  const bool rooted = op.kind == Kind::Reduce || op.kind == Kind::Broadcast;
+  if (rooted && piece <= kRootedLLBytes) return Path::RootedLL;
   if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? Path::TwoShot : Path::Staged;
   if (op.kind == Kind::Broadcast) return Path::Staged;
   const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= llTotal;
@@ -197,7 +201,7 @@ Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int s
   p.recvStride = perPeerRecv ? piece : 0;
   if (p.path == Path::Push) p.chunk = detail::pushChunkBytes(nranks);
   if (p.path == Path::TwoShot) p.chunk = detail::kTwoShotChunkBytes;
-  const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL;
+  const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL || p.path == Path::RootedLL;
   if (ll) p.chunk = piece;
   const size_t perBlockBytes = p.path == Path::TwoShotLL ? piece / nranks : piece;
   p.blocks = ll ? llBlocks(perBlockBytes, smCount) : stagedBlocks(piece, smCount);

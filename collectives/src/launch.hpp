@@ -12,10 +12,10 @@ namespace lccl::detail {
 constexpr int kThreads = 512;
 
 enum class Kind { AllReduce, ReduceScatter, Reduce, AllGather, AllToAll, Broadcast };
-enum class Path { LL, TwoShotLL, Staged, TwoShot, Push };
+enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, Push };
 
-// Reductions: AllReduce (LL, TwoShotLL, TwoShot), ReduceScatter (LL, Push), Reduce (Staged,
-// TwoShot with a root).
+// Reductions: AllReduce (LL, TwoShotLL, TwoShot), ReduceScatter (LL, Push), Reduce (RootedLL,
+// Staged, TwoShot with a root).
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
 // PreMulSum's first stage: dst piece p = src piece p x scalar (of `type`),
@@ -32,7 +32,7 @@ struct PreMulArgs {
 };
 void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 
-// Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (Staged: scatter
+// Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (RootedLL, Staged: scatter
 // through the stages, then gather).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 

@@ -21,18 +21,32 @@ __global__ void __launch_bounds__(kThreads) moveLL(const __grid_constant__ Kerne
 __global__ void __launch_bounds__(kThreads) movePush(const __grid_constant__ KernelArgs a) {
   const Slice s = mySlice(a);
   const size_t len = s.end - s.begin;
-  for (int i = 1; i <= a.nranks; ++i) {
-    const int q = (a.rank + i) % a.nranks;
+  CopySeg segs[kMaxRanks];
+  for (int q = 0; q < a.nranks; ++q) {
     const char* src = pieceFor(a, q) + s.begin;
     char* dst = q == a.rank ? a.recv + static_cast<size_t>(q) * a.recvStride + s.begin
                             : pushSlot(a, q, a.rank) + s.begin;
-    if (dst != src) blockCopy(dst, src, len);
+    segs[q] = {dst, src, dst != src ? len : 0};
   }
+  blockCopyMany(segs, a.nranks);
   if (!blockBarrier(a)) return;
-  for (int r = 0; r < a.nranks; ++r)
-    if (r != a.rank)
-      blockCopy(a.recv + static_cast<size_t>(r) * a.recvStride + s.begin, pushSlot(a, a.rank, r) + s.begin, len);
+  for (int r = 0; r < a.nranks; ++r) {
+    char* dst = a.recv + static_cast<size_t>(r) * a.recvStride + s.begin;
+    segs[r] = {dst, pushSlot(a, a.rank, r) + s.begin, r != a.rank ? len : 0};
+  }
+  blockCopyMany(segs, a.nranks);
   blockBarrier(a);
+}
+
+// Broadcast, LL (small): the root's packets to everyone; tokens keep every
+// rank in step (see ll.cuh).
+__global__ void __launch_bounds__(kThreads) broadcastLL(const __grid_constant__ KernelArgs a) {
+  const uint32_t flag = callFlag(a);
+  const int p = tokenPeer(a);
+  if (p >= 0 && a.rank != a.root) llSendToken(a, flag, p);
+  llBroadcastData(a, flag);
+  if (p >= 0 && p != a.root) llWaitToken(a, flag, p);
+  finishCall(a, flag);
 }
 
 // Block b's slice of shard q (shards as in two-shot: 16-byte aligned, the
@@ -50,20 +64,21 @@ __device__ __forceinline__ Slice shardSliceOf(const KernelArgs& a, int q) {
 // data twice instead of n-1 times. The second barrier keeps the stages until
 // every rank has read them.
 __global__ void __launch_bounds__(kThreads) broadcastSpread(const __grid_constant__ KernelArgs a) {
+  CopySeg segs[kMaxRanks];
   if (a.rank == a.root) {
-    for (int i = 1; i <= a.nranks; ++i) {  // peers first, my own stage last
-      const int q = (a.rank + i) % a.nranks;
+    for (int q = 0; q < a.nranks; ++q) {
       const Slice s = shardSliceOf(a, q);
-      blockCopy(stageOf(a, q) + s.begin, a.send + s.begin, s.end - s.begin);
+      segs[q] = {stageOf(a, q) + s.begin, a.send + s.begin, s.end - s.begin};
     }
+    blockCopyMany(segs, a.nranks);
   }
   if (!blockBarrier(a)) return;
-  for (int i = 0; i < a.nranks; ++i) {
-    const int q = (a.rank + i) % a.nranks;
+  for (int q = 0; q < a.nranks; ++q) {
     const Slice s = shardSliceOf(a, q);
     const char* src = (a.rank == a.root ? a.send : stageOf(a, q)) + s.begin;
-    if (a.recv + s.begin != src) blockCopy(a.recv + s.begin, src, s.end - s.begin);
+    segs[q] = {a.recv + s.begin, src, a.recv + s.begin != src ? s.end - s.begin : 0};
   }
+  blockCopyMany(segs, a.nranks);
   blockBarrier(a);
 }
 
@@ -71,6 +86,7 @@ __global__ void __launch_bounds__(kThreads) broadcastSpread(const __grid_constan
 
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) moveLL<<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::RootedLL) broadcastLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
   else broadcastSpread<<<blocks, kThreads, 0, s>>>(a);
 }

@@ -18,6 +18,20 @@ __global__ void __launch_bounds__(kThreads) reduceLL(const __grid_constant__ Ker
   finishCall(a, flag);
 }
 
+// Reduce, LL (small): the others' packets to the root, which reduces them in
+// rank order; tokens keep every rank in step (see ll.cuh).
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) reduceRootedLL(const __grid_constant__ KernelArgs a) {
+  const uint32_t flag = callFlag(a);
+  const int p = tokenPeer(a);
+  const bool root = a.rank == a.root;
+  if (p >= 0 && (root || p != a.root)) llSendToken(a, flag, p);
+  if (root) llReduce<T, Op>(a, flag);
+  else llSendToRoot(a, flag);
+  if (p >= 0 && !root) llWaitToken(a, flag, p);
+  finishCall(a, flag);
+}
+
 // AllReduce, two-shot LL: send shard q to rank q; reduce my shard and send
 // it to every rank; collect every other shard.
 template <typename T, ReduceOp Op>
@@ -50,12 +64,13 @@ __device__ __forceinline__ char* inboxSlot(const KernelArgs& a, int q, int from)
 // result area only, and only the root copies out.
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
-  for (int i = 1; i <= a.nranks; ++i) {  // peers first (remote stores), my own shard last
-    const int q = (a.rank + i) % a.nranks;
+  CopySeg segs[kMaxRanks];
+  for (int q = 0; q < a.nranks; ++q) {
     const Slice s = shardSlice(a, q);
     const size_t at = s.begin - shardBytes(a.bytes, a.nranks, q).begin;
-    blockCopy(inboxSlot(a, q, a.rank) + at, a.send + s.begin, s.end - s.begin);
+    segs[q] = {inboxSlot(a, q, a.rank) + at, a.send + s.begin, s.end - s.begin};
   }
+  blockCopyMany(segs, a.nranks);
   if (!blockBarrier(a)) return;
   const Slice mine = shardSlice(a, a.rank);
   const size_t at = mine.begin - shardBytes(a.bytes, a.nranks, a.rank).begin;
@@ -70,8 +85,9 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_consta
   if (a.root >= 0 && a.root != a.rank) return;
   for (int q = 0; q < a.nranks; ++q) {
     const Slice s = shardSlice(a, q);
-    blockCopy(a.recv + s.begin, resultOf(a, a.rank) + s.begin, s.end - s.begin);
+    segs[q] = {a.recv + s.begin, resultOf(a, a.rank) + s.begin, s.end - s.begin};
   }
+  blockCopyMany(segs, a.nranks);
 }
 
 // ReduceScatter (push): write my piece for each peer into that peer's slot
@@ -80,10 +96,12 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_consta
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceScatterPush(const __grid_constant__ KernelArgs a) {
   const Slice s = mySlice(a);
+  CopySeg segs[kMaxRanks];
   for (int i = 1; i < a.nranks; ++i) {
     const int q = (a.rank + i) % a.nranks;
-    blockCopy(pushSlot(a, q, a.rank) + s.begin, pieceFor(a, q) + s.begin, s.end - s.begin);
+    segs[i - 1] = {pushSlot(a, q, a.rank) + s.begin, pieceFor(a, q) + s.begin, s.end - s.begin};
   }
+  blockCopyMany(segs, a.nranks - 1);
   if (!blockBarrier(a)) return;
   const char* srcs[kMaxRanks];
   for (int r = 0; r < a.nranks; ++r)
@@ -111,6 +129,7 @@ __global__ void __launch_bounds__(kThreads) reduceStaged(const __grid_constant__
 template <typename T, ReduceOp Op>
 void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) reduceLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::RootedLL) reduceRootedLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShotLL) allReduceTwoShotLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) reduceScatterPush<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShot) allReduceTwoShot<T, Op><<<blocks, kThreads, 0, s>>>(a);

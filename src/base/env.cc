@@ -55,7 +55,7 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_MAX_CTAS", "NCCL_MAX_CTAS", "0",
        "upper bound on the thread blocks of one collective kernel (0: the SM count); every rank "
        "must use the same value"},
-      {"LCCL_LL_MAX_BYTES", nullptr, "262144",
+      {"LCCL_LL_MAX_BYTES", nullptr, "1048576",
        "AllGather, ReduceScatter and AllToAll use LL packets while all ranks' pieces together "
        "stay within this many bytes (and each piece within 512 KiB); above, the Simple push path"},
       {"LCCL_NCCL_LIB", nullptr, "",

@@ -24,6 +24,12 @@ TEST(CollSelection, SmallMessagesUseOneShotLL) {
   }
 }
 
+TEST(CollSelection, OneShotReachesFurtherOnFewRanks) {
+  EXPECT_EQ(selectAllReduce(128u << 10, 4), kOneShot);
+  EXPECT_EQ(selectAllReduce((128u << 10) + 1, 4), kTwoShotLL);
+  EXPECT_EQ(selectAllReduce(128u << 10, 8), kTwoShotLL);
+}
+
 TEST(CollSelection, MidMessagesUseTwoShotLLBeyondTwoRanks) {
   EXPECT_EQ(selectAllReduce(256u << 10, 4), kTwoShotLL);
   EXPECT_EQ(selectAllReduce(1u << 20, 4), kTwoShotLL);

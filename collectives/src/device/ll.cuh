@@ -65,6 +65,55 @@ __device__ inline void llUnpack(const KernelArgs& a, uint32_t flag) {
     }
 }
 
+// --- rooted LL (Broadcast, Reduce) -------------------------------------------
+// Data flows between the root and the others only. The parity argument above
+// needs every rank to wait, in every LL call, for a packet of that call from
+// each rank that writes to it in later calls, i.e. from every peer: so each
+// rank sends a one-packet token (packet 0 of its slot) to every peer it sends
+// no data to, and waits for the token of every peer it gets no data from.
+// Tokens are sent first and awaited last; thread p of block 0 serves peer p.
+__device__ inline void llSendToken(const KernelArgs& a, uint32_t flag, int peer) {
+  a.ch[peer].writePacket<LL16Packet>(a.layout.llSlotOffset(flag, a.rank, a.nranks), 0, flag);
+}
+
+__device__ inline bool llWaitToken(const KernelArgs& a, uint32_t flag, int peer) {
+  uint64_t v;
+  return a.ch[peer].readPacket<LL16Packet>(a.layout.llSlotOffset(flag, peer, a.nranks), flag, v);
+}
+
+// The peer block 0's thread serves, or -1.
+__device__ __forceinline__ int tokenPeer(const KernelArgs& a) {
+  const int p = static_cast<int>(threadIdx.x);
+  return blockIdx.x == 0 && p < a.nranks && p != a.rank ? p : -1;
+}
+
+// Root: my input to every peer (and to my output when not in place).
+// Others: the root's packets to my output.
+__device__ inline void llBroadcastData(const KernelArgs& a, uint32_t flag) {
+  const size_t words = (a.bytes + 7) / 8;
+  const size_t slot = a.layout.llSlotOffset(flag, a.root, a.nranks);
+  for (size_t w = globalThread(); w < words; w += globalThreads()) {
+    uint64_t v;
+    if (a.rank == a.root) {
+      v = loadWord(a.send, w, a.bytes);
+      for (int p = 0; p < a.nranks; ++p)
+        if (p != a.rank) a.ch[p].writePacket<LL16Packet>(slot + w * sizeof(LL16Packet), v, flag);
+      if (a.recv == a.send) continue;
+    } else if (!a.ch[a.root].readPacket<LL16Packet>(slot + w * sizeof(LL16Packet), flag, v)) {
+      return;
+    }
+    storeWord(a.recv, w, a.bytes, v);
+  }
+}
+
+// Non-root: my input to the root's slot for me.
+__device__ inline void llSendToRoot(const KernelArgs& a, uint32_t flag) {
+  const size_t words = (a.bytes + 7) / 8;
+  const size_t slot = a.layout.llSlotOffset(flag, a.rank, a.nranks);
+  for (size_t w = globalThread(); w < words; w += globalThreads())
+    a.ch[a.root].writePacket<LL16Packet>(slot + w * sizeof(LL16Packet), loadWord(a.send, w, a.bytes), flag);
+}
+
 // --- two-shot over LL packets (AllReduce) ---------------------------------
 // Words of the input are split into nranks shards; shard q is reduced by rank
 // q. Within a sender's slot, the first half carries reduce-scatter packets,

@@ -45,12 +45,31 @@ __device__ __forceinline__ void blockCopy(char* dst, const char* src, size_t byt
   deviceCopy(dst, src, bytes, threadIdx.x, blockDim.x);
 }
 
+// Several independent copies at once: the block's threads split into one
+// group per copy, so the copies' loads are in flight together instead of one
+// copy's round trip after another (what bounds small and mid-size slices).
+struct CopySeg {
+  char* dst;
+  const char* src;
+  size_t bytes;  // 0: nothing to do (e.g. an in-place piece)
+};
+
+__device__ __forceinline__ void blockCopyMany(const CopySeg* segs, int k) {
+  if (k <= 0) return;
+  const uint32_t per = blockDim.x / static_cast<uint32_t>(k);
+  const uint32_t j = threadIdx.x / per;
+  if (j < static_cast<uint32_t>(k) && segs[j].bytes > 0)
+    deviceCopy(segs[j].dst, segs[j].src, segs[j].bytes, threadIdx.x - j * per, per);
+}
+
 // My stage = my input (every piece, packed); this block's slice of each.
 __device__ inline void stageInput(const KernelArgs& a) {
   const Slice s = mySlice(a);
+  CopySeg segs[kMaxRanks];
   for (int p = 0; p < stagedPieces(a); ++p)
-    blockCopy(stageOf(a, a.rank) + static_cast<size_t>(p) * a.bytes + s.begin,
-              pieceFor(a, p) + s.begin, s.end - s.begin);
+    segs[p] = {stageOf(a, a.rank) + static_cast<size_t>(p) * a.bytes + s.begin,
+               pieceFor(a, p) + s.begin, s.end - s.begin};
+  blockCopyMany(segs, stagedPieces(a));
 }
 
 // Push variants: rank s's piece for rank q lands in q's stage region, slot s.

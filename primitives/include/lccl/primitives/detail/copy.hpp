@@ -51,27 +51,24 @@ LCCL_HOST_DEVICE constexpr CopySplit splitCopy(uintptr_t dst, uintptr_t src, siz
 }
 
 // Copies count vectors of W bytes; vector i goes to thread i % numThreads.
+// Each round a thread loads up to kCopyUnroll of its vectors (i, i+stride,
+// ...) before storing any, the last round predicated, so even a thread with
+// only a few vectors has all its loads in flight at once.
 LCCL_EXEC_CHECK_DISABLE
 template <uint32_t W, class Access>
 LCCL_HOST_DEVICE void copyVectors(char* dst, const char* src, size_t count, uint32_t threadId,
                                   uint32_t numThreads) {
   using Vec = typename Access::template Vector<W>;
   const size_t stride = numThreads;
-  size_t i = threadId;
-  // Unrolled rounds: thread handles i, i+stride, ..., i+(U-1)*stride.
-  if (count > (kCopyUnroll - 1) * stride) {
-    const size_t end = count - (kCopyUnroll - 1) * stride;
-    for (; i < end; i += kCopyUnroll * stride) {
-      Vec v[kCopyUnroll];
-      LCCL_UNROLL
-      for (uint32_t u = 0; u < kCopyUnroll; ++u)
-        v[u] = Access::template load<W>(src + (i + u * stride) * W);
-      LCCL_UNROLL
-      for (uint32_t u = 0; u < kCopyUnroll; ++u)
-        Access::template store<W>(dst + (i + u * stride) * W, v[u]);
-    }
+  for (size_t i = threadId; i < count; i += kCopyUnroll * stride) {
+    Vec v[kCopyUnroll]{};
+    LCCL_UNROLL
+    for (uint32_t u = 0; u < kCopyUnroll; ++u)
+      if (i + u * stride < count) v[u] = Access::template load<W>(src + (i + u * stride) * W);
+    LCCL_UNROLL
+    for (uint32_t u = 0; u < kCopyUnroll; ++u)
+      if (i + u * stride < count) Access::template store<W>(dst + (i + u * stride) * W, v[u]);
   }
-  for (; i < count; i += stride) Access::template store<W>(dst + i * W, Access::template load<W>(src + i * W));
 }
 
 LCCL_EXEC_CHECK_DISABLE
