@@ -200,7 +200,7 @@ Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int s
   p.sendStride = perPeerSend ? piece : 0;
   p.recvStride = perPeerRecv ? piece : 0;
   if (p.path == Path::Push) p.chunk = detail::pushChunkBytes(nranks);
-  if (p.path == Path::TwoShot) p.chunk = detail::kTwoShotChunkBytes;
+  if (p.path == Path::TwoShot) p.chunk = piece;  // the kernel pipelines its own chunks
   const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL || p.path == Path::RootedLL;
   if (ll) p.chunk = piece;
   const size_t perBlockBytes = p.path == Path::TwoShotLL ? piece / nranks : piece;
@@ -240,6 +240,8 @@ void Collectives::Impl::enqueue(const CollOp& op) {
   const Choice arChoice = op.kind == Kind::AllReduce ? choose(piece) : Choice{Algo::TwoShot, detail::Proto::Simple};
   Plan plan = makePlan(op, piece, nranks, arChoice, smCount, llTotalBytes);
   plan.blocks = std::clamp(plan.blocks, minBlocks, maxBlocks);
+  if (op.op.op == ReduceOp::PreMulSum && isReduction(op.kind))
+    plan.chunk = std::min(plan.chunk, detail::kSimpleChunkBytes);  // what preMulBuf holds
   LCCL_INFO("%s: %zu bytes per piece, %s, %d blocks", op.name, piece, pathName(plan.path),
             plan.blocks);
   detail::KernelArgs a = base;

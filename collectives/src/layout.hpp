@@ -110,6 +110,9 @@ LCCL_HOST_DEVICE size_t pushChunkBytes(int nranks) {
 
 // Largest two-shot chunk whose nranks inbox slots fit the stage region.
 constexpr size_t kTwoShotChunkBytes = kSimpleChunkBytes - 4096;
+// The pipelined two-shot alternates two halves of the stage (inboxes) and
+// result regions: a chunk whose nranks inbox slots fit half the stage.
+constexpr size_t kPipeChunkBytes = kTwoShotChunkBytes / 2;
 
 // Number of chunks (>= 1 for non-empty input) of a two-shot AllReduce.
 LCCL_HOST_DEVICE size_t numChunks(size_t bytes) {

@@ -44,50 +44,98 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_cons
   finishCall(a, flag);
 }
 
-// AllReduce, two-shot (Simple), push only: every rank writes shard q of its
-// input into rank q's inbox (slot `rank`); each rank reduces its own inbox
-// (local reads) and writes the result shard into every rank's result area;
-// each rank copies its result area out. Only remote stores cross NVLink.
-// Block b handles slice b of every shard in each phase, so only block b's
-// namesakes need to meet at the barriers.
-__device__ __forceinline__ Slice shardSlice(const KernelArgs& a, int q) {
-  const Slice sh = shardBytes(a.bytes, a.nranks, q);
+// AllReduce, two-shot (Simple), push only, pipelined over chunks of at most
+// kPipeChunkBytes (one launch for the whole buffer). Per chunk k:
+//   push(k)     every rank writes shard q of chunk k into rank q's inbox
+//   barrier A   inboxes of chunk k complete
+//   reduce(k)   each rank reduces its inbox (local reads) and writes the
+//               result shard into every rank's result area
+//   barrier B   results of chunk k complete
+//   copy-out(k) and push(k+1) together: local traffic and NVLink overlap.
+// Inboxes and result areas alternate between two halves by chunk parity.
+// Reuse is safe: push(k+1) follows B(k), so every rank has reduced chunk k-1
+// (same inbox half); reduce(k+2) follows A(k+2), so every rank has copied
+// out chunk k (same result half). Only remote stores cross NVLink. Block b
+// handles slice b of every shard in every phase, so only block b's namesakes
+// meet at the barriers. With a.root >= 0 this is Reduce: the shards are
+// reduced into the root's result area only, and only the root copies out.
+struct PipeChunk {
+  size_t begin;  // offset of the chunk in the buffer
+  size_t bytes;
+  int parity;
+};
+
+__device__ __forceinline__ PipeChunk pipeChunk(const KernelArgs& a, size_t k) {
+  const size_t begin = k * kPipeChunkBytes;
+  const size_t left = a.bytes - begin;
+  return {begin, left < kPipeChunkBytes ? left : kPipeChunkBytes, static_cast<int>(k & 1)};
+}
+
+// Block b's slice of shard q of chunk c (offsets within the chunk).
+__device__ __forceinline__ Slice shardSlice(const PipeChunk& c, int nranks, int q) {
+  const Slice sh = shardBytes(c.bytes, nranks, q);
   return blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
 }
 
-// Where rank `from`'s part of shard q lands in rank q's inbox.
-__device__ __forceinline__ char* inboxSlot(const KernelArgs& a, int q, int from) {
-  return stageOf(a, q) + static_cast<size_t>(from) * twoShotSlotBytes(a.bytes, a.nranks);
+// Where rank `from`'s part of shard q of chunk c lands in rank q's inbox.
+__device__ __forceinline__ char* inboxSlot(const KernelArgs& a, const PipeChunk& c, int q, int from) {
+  const size_t slot = twoShotSlotBytes(kPipeChunkBytes, a.nranks);
+  return stageOf(a, q) + (static_cast<size_t>(c.parity) * a.nranks + from) * slot;
 }
 
-// With a.root >= 0 this is Reduce: the shards are reduced into the root's
-// result area only, and only the root copies out.
-template <typename T, ReduceOp Op>
-__global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
-  CopySeg segs[kMaxRanks];
+__device__ __forceinline__ char* resultArea(const KernelArgs& a, const PipeChunk& c, int r) {
+  return resultOf(a, r) + static_cast<size_t>(c.parity) * kPipeChunkBytes;
+}
+
+// push(c): my slices of every shard of chunk c into the owners' inboxes.
+__device__ inline int pushSegs(const KernelArgs& a, const PipeChunk& c, CopySeg* segs) {
   for (int q = 0; q < a.nranks; ++q) {
-    const Slice s = shardSlice(a, q);
-    const size_t at = s.begin - shardBytes(a.bytes, a.nranks, q).begin;
-    segs[q] = {inboxSlot(a, q, a.rank) + at, a.send + s.begin, s.end - s.begin};
+    const Slice s = shardSlice(c, a.nranks, q);
+    const size_t at = s.begin - shardBytes(c.bytes, a.nranks, q).begin;
+    segs[q] = {inboxSlot(a, c, q, a.rank) + at, a.send + c.begin + s.begin, s.end - s.begin};
   }
-  blockCopyMany(segs, a.nranks);
-  if (!blockBarrier(a)) return;
-  const Slice mine = shardSlice(a, a.rank);
-  const size_t at = mine.begin - shardBytes(a.bytes, a.nranks, a.rank).begin;
+  return a.nranks;
+}
+
+// copy-out(c): my result area's slices of chunk c into my output.
+__device__ inline int copyOutSegs(const KernelArgs& a, const PipeChunk& c, CopySeg* segs) {
+  if (a.root >= 0 && a.root != a.rank) return 0;
+  for (int q = 0; q < a.nranks; ++q) {
+    const Slice s = shardSlice(c, a.nranks, q);
+    segs[q] = {a.recv + c.begin + s.begin, resultArea(a, c, a.rank) + s.begin, s.end - s.begin};
+  }
+  return a.nranks;
+}
+
+// reduce(c): my shard of chunk c from my inbox into every rank's result area
+// (the root's only for Reduce).
+template <typename T, ReduceOp Op>
+__device__ inline void reduceChunk(const KernelArgs& a, const PipeChunk& c) {
+  const Slice mine = shardSlice(c, a.nranks, a.rank);
+  const size_t at = mine.begin - shardBytes(c.bytes, a.nranks, a.rank).begin;
   const char* srcs[kMaxRanks];
   char* dsts[kMaxRanks];
   for (int r = 0; r < a.nranks; ++r) {
-    srcs[r] = inboxSlot(a, a.rank, r) + at;
-    dsts[r] = resultOf(a, a.root >= 0 ? a.root : r) + mine.begin;
+    srcs[r] = inboxSlot(a, c, a.rank, r) + at;
+    dsts[r] = resultArea(a, c, a.root >= 0 ? a.root : r) + mine.begin;
   }
   reduceRanks<T, Op>(a, srcs, dsts, a.root >= 0 ? 1 : a.nranks, mine.end - mine.begin);
-  if (!blockBarrier(a)) return;
-  if (a.root >= 0 && a.root != a.rank) return;
-  for (int q = 0; q < a.nranks; ++q) {
-    const Slice s = shardSlice(a, q);
-    segs[q] = {a.recv + s.begin, resultOf(a, a.rank) + s.begin, s.end - s.begin};
+}
+
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
+  const size_t chunks = (a.bytes + kPipeChunkBytes - 1) / kPipeChunkBytes;
+  CopySeg segs[2 * kMaxRanks];
+  blockCopyMany(segs, pushSegs(a, pipeChunk(a, 0), segs));
+  for (size_t k = 0; k < chunks; ++k) {
+    const PipeChunk c = pipeChunk(a, k);
+    if (!blockBarrier(a)) return;
+    reduceChunk<T, Op>(a, c);
+    if (!blockBarrier(a)) return;
+    int m = copyOutSegs(a, c, segs);
+    if (k + 1 < chunks) m += pushSegs(a, pipeChunk(a, k + 1), segs + m);
+    blockCopyMany(segs, m);
   }
-  blockCopyMany(segs, a.nranks);
 }
 
 // ReduceScatter (push): write my piece for each peer into that peer's slot
