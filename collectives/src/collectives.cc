@@ -143,7 +143,7 @@ struct Plan {
 };
 
 constexpr size_t kRootedSpreadBytes = 1u << 20;  // Reduce spreads from here
-constexpr size_t kRootedLLBytes = 256u << 10;     // Broadcast / Reduce use LL up to here
+constexpr size_t kRootedLLBytes = 512u << 10;     // Broadcast / Reduce use LL up to here
 
 bool isReduction(Kind k) {
   return k == Kind::AllReduce || k == Kind::ReduceScatter || k == Kind::Reduce;

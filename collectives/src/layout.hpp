@@ -15,7 +15,8 @@ constexpr int kMaxBlocks = 256;         // blocks of one collective kernel
 constexpr int kMaxP2PBlocks = 8;        // blocks per (peer, direction) of a p2p group
 constexpr size_t kLLPacketBytes = 16;   // LL16: 8 data bytes per 16-byte packet
 constexpr size_t kLLDataPerPacket = 8;
-constexpr size_t kSimpleChunkBytes = 32u << 20;  // two-shot pipelines in chunks of this
+constexpr size_t kSimpleChunkBytes = 32u << 20;  // staged / push paths move chunks of this
+constexpr size_t kStageBytes = 64u << 20;        // each of the simple in / out regions
 
 // Per-rank scratch: [LL: 2 parities x nranks slots][simple in][simple out]
 // [p2p inboxes: one per sender, two slots each]
@@ -38,8 +39,8 @@ struct ScratchLayout {
     l.llSlotBytes = kOneShotMaxBytes / kLLDataPerPacket * kLLPacketBytes;
     l.llRegionBytes = 2 * static_cast<size_t>(nranks) * l.llSlotBytes;
     l.simpleInOffset = l.llRegionBytes;
-    l.simpleOutOffset = l.simpleInOffset + kSimpleChunkBytes;
-    l.p2pOffset = l.simpleOutOffset + kSimpleChunkBytes;
+    l.simpleOutOffset = l.simpleInOffset + kStageBytes;
+    l.p2pOffset = l.simpleOutOffset + kStageBytes;
     const size_t unit = 2 * 16 * kMaxP2PBlocks;  // two 16-byte aligned slots per block
     l.p2pInboxBytes = kSimpleChunkBytes / static_cast<size_t>(nranks) / unit * unit;
     l.flagsOffset = l.p2pOffset + kSimpleChunkBytes;
@@ -112,7 +113,34 @@ LCCL_HOST_DEVICE size_t pushChunkBytes(int nranks) {
 constexpr size_t kTwoShotChunkBytes = kSimpleChunkBytes - 4096;
 // The pipelined two-shot alternates two halves of the stage (inboxes) and
 // result regions: a chunk whose nranks inbox slots fit half the stage.
-constexpr size_t kPipeChunkBytes = kTwoShotChunkBytes / 2;
+constexpr size_t kPipeChunkBytes = (kStageBytes - 4096) / 2 / 16 * 16;
+
+// How a pipelined two-shot call is cut: `chunks` chunks of `chunkBytes` (a
+// multiple of 16, at most kPipeChunkBytes), the last one possibly shorter.
+// Equal chunks keep the last one from being a sliver.
+struct PipeGeometry {
+  size_t chunkBytes;
+  size_t chunks;
+};
+LCCL_HOST_DEVICE PipeGeometry pipeGeometry(size_t bytes) {
+  if (bytes == 0) return {0, 0};
+  const size_t k = (bytes + kPipeChunkBytes - 1) / kPipeChunkBytes;
+  const size_t c = ((bytes + k - 1) / k + 15) / 16 * 16;
+  return {c, (bytes + c - 1) / c};
+}
+
+// Block `block`'s slice of shard q of a chunk of `bytes` (<= geomBytes): the
+// slice the block owns in a full chunk, clipped to the chunk. Every chunk of a
+// call is sliced by the same geometry, so a block touches the same offsets
+// (of inboxes and result areas) in every chunk and only its namesakes'.
+LCCL_HOST_DEVICE Slice pipeSlice(size_t geomBytes, size_t bytes, int nranks, int q, int block,
+                                 int blocks) {
+  const Slice sh = shardBytes(geomBytes, nranks, q);
+  Slice s = blockSlice(sh.begin, sh.end, block, blocks);
+  if (s.begin > bytes) s.begin = bytes;
+  if (s.end > bytes) s.end = bytes;
+  return s;
+}
 
 // Number of chunks (>= 1 for non-empty input) of a two-shot AllReduce.
 LCCL_HOST_DEVICE size_t numChunks(size_t bytes) {

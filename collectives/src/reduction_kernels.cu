@@ -44,43 +44,47 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_cons
   finishCall(a, flag);
 }
 
-// AllReduce, two-shot (Simple), push only, pipelined over chunks of at most
-// kPipeChunkBytes (one launch for the whole buffer). Per chunk k:
+// AllReduce, two-shot (Simple), push only, pipelined over the chunks of
+// pipeGeometry (one launch for the whole buffer). Per chunk k:
 //   push(k)     every rank writes shard q of chunk k into rank q's inbox
 //   barrier A   inboxes of chunk k complete
 //   reduce(k)   each rank reduces its inbox (local reads) and writes the
 //               result shard into every rank's result area
 //   barrier B   results of chunk k complete
-//   copy-out(k) and push(k+1) together: local traffic and NVLink overlap.
+//   copy-out(k) and push(k+1), by the two halves of the block: local traffic
+//               and NVLink overlap.
 // Inboxes and result areas alternate between two halves by chunk parity.
 // Reuse is safe: push(k+1) follows B(k), so every rank has reduced chunk k-1
 // (same inbox half); reduce(k+2) follows A(k+2), so every rank has copied
-// out chunk k (same result half). Only remote stores cross NVLink. Block b
-// handles slice b of every shard in every phase, so only block b's namesakes
-// meet at the barriers. With a.root >= 0 this is Reduce: the shards are
-// reduced into the root's result area only, and only the root copies out.
+// out chunk k (same result half). Block b handles the same slice of every
+// shard in every chunk (pipeSlice), so only block b's namesakes meet at the
+// barriers. Only remote stores cross NVLink. With a.root >= 0 this is
+// Reduce: the shards are reduced into the root's result area only, and only
+// the root copies out.
 struct PipeChunk {
   size_t begin;  // offset of the chunk in the buffer
   size_t bytes;
+  size_t geom;   // the call's chunk size: the slicing geometry
   int parity;
 };
 
-__device__ __forceinline__ PipeChunk pipeChunk(const KernelArgs& a, size_t k) {
-  const size_t begin = k * kPipeChunkBytes;
+__device__ __forceinline__ PipeChunk pipeChunk(const KernelArgs& a, const PipeGeometry& g, size_t k) {
+  const size_t begin = k * g.chunkBytes;
   const size_t left = a.bytes - begin;
-  return {begin, left < kPipeChunkBytes ? left : kPipeChunkBytes, static_cast<int>(k & 1)};
+  return {begin, left < g.chunkBytes ? left : g.chunkBytes, g.chunkBytes, static_cast<int>(k & 1)};
 }
 
-// Block b's slice of shard q of chunk c (offsets within the chunk).
 __device__ __forceinline__ Slice shardSlice(const PipeChunk& c, int nranks, int q) {
-  const Slice sh = shardBytes(c.bytes, nranks, q);
-  return blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
+  return pipeSlice(c.geom, c.bytes, nranks, q, blockIdx.x, gridDim.x);
 }
 
-// Where rank `from`'s part of shard q of chunk c lands in rank q's inbox.
-__device__ __forceinline__ char* inboxSlot(const KernelArgs& a, const PipeChunk& c, int q, int from) {
+// Where rank `from`'s part of shard q of chunk c lands in rank q's inbox, at
+// offset `at` within the shard.
+__device__ __forceinline__ char* inboxAt(const KernelArgs& a, const PipeChunk& c, int q, int from,
+                                         const Slice& s) {
   const size_t slot = twoShotSlotBytes(kPipeChunkBytes, a.nranks);
-  return stageOf(a, q) + (static_cast<size_t>(c.parity) * a.nranks + from) * slot;
+  const size_t at = s.begin - shardBytes(c.geom, a.nranks, q).begin;
+  return stageOf(a, q) + (static_cast<size_t>(c.parity) * a.nranks + from) * slot + at;
 }
 
 __device__ __forceinline__ char* resultArea(const KernelArgs& a, const PipeChunk& c, int r) {
@@ -91,8 +95,7 @@ __device__ __forceinline__ char* resultArea(const KernelArgs& a, const PipeChunk
 __device__ inline int pushSegs(const KernelArgs& a, const PipeChunk& c, CopySeg* segs) {
   for (int q = 0; q < a.nranks; ++q) {
     const Slice s = shardSlice(c, a.nranks, q);
-    const size_t at = s.begin - shardBytes(c.bytes, a.nranks, q).begin;
-    segs[q] = {inboxSlot(a, c, q, a.rank) + at, a.send + c.begin + s.begin, s.end - s.begin};
+    segs[q] = {inboxAt(a, c, q, a.rank, s), a.send + c.begin + s.begin, s.end - s.begin};
   }
   return a.nranks;
 }
@@ -112,11 +115,10 @@ __device__ inline int copyOutSegs(const KernelArgs& a, const PipeChunk& c, CopyS
 template <typename T, ReduceOp Op>
 __device__ inline void reduceChunk(const KernelArgs& a, const PipeChunk& c) {
   const Slice mine = shardSlice(c, a.nranks, a.rank);
-  const size_t at = mine.begin - shardBytes(c.bytes, a.nranks, a.rank).begin;
   const char* srcs[kMaxRanks];
   char* dsts[kMaxRanks];
   for (int r = 0; r < a.nranks; ++r) {
-    srcs[r] = inboxSlot(a, c, a.rank, r) + at;
+    srcs[r] = inboxAt(a, c, a.rank, r, mine);
     dsts[r] = resultArea(a, c, a.root >= 0 ? a.root : r) + mine.begin;
   }
   reduceRanks<T, Op>(a, srcs, dsts, a.root >= 0 ? 1 : a.nranks, mine.end - mine.begin);
@@ -124,17 +126,17 @@ __device__ inline void reduceChunk(const KernelArgs& a, const PipeChunk& c) {
 
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
-  const size_t chunks = (a.bytes + kPipeChunkBytes - 1) / kPipeChunkBytes;
-  CopySeg segs[2 * kMaxRanks];
-  blockCopyMany(segs, pushSegs(a, pipeChunk(a, 0), segs));
-  for (size_t k = 0; k < chunks; ++k) {
-    const PipeChunk c = pipeChunk(a, k);
+  const PipeGeometry g = pipeGeometry(a.bytes);
+  CopySeg out[kMaxRanks], push[kMaxRanks];
+  blockCopySeq(push, pushSegs(a, pipeChunk(a, g, 0), push));
+  for (size_t k = 0; k < g.chunks; ++k) {
+    const PipeChunk c = pipeChunk(a, g, k);
     if (!blockBarrier(a)) return;
     reduceChunk<T, Op>(a, c);
     if (!blockBarrier(a)) return;
-    int m = copyOutSegs(a, c, segs);
-    if (k + 1 < chunks) m += pushSegs(a, pipeChunk(a, k + 1), segs + m);
-    blockCopyMany(segs, m);
+    const int nOut = copyOutSegs(a, c, out);
+    const int nPush = k + 1 < g.chunks ? pushSegs(a, pipeChunk(a, g, k + 1), push) : 0;
+    blockCopyTwo(out, nOut, push, nPush);
   }
 }
 

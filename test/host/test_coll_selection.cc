@@ -188,5 +188,50 @@ TEST(CollLayout, TwoShotInboxesFitTheStage) {
     }
 }
 
+// The pipelined two-shot: equal chunks that cover the buffer, two parities of
+// inbox slots that fit the stage.
+TEST(CollLayout, PipeGeometryCoversTheBuffer) {
+  const size_t sizes[] = {1, 16, 17, 4096, kPipeChunkBytes - 1, kPipeChunkBytes, kPipeChunkBytes + 1,
+                          3 * kPipeChunkBytes + 5, (size_t{1} << 30) + 3};
+  for (size_t bytes : sizes) {
+    const PipeGeometry g = pipeGeometry(bytes);
+    EXPECT_EQ(g.chunkBytes % 16, 0u) << bytes;
+    EXPECT_LE(g.chunkBytes, kPipeChunkBytes) << bytes;
+    EXPECT_GE(g.chunks * g.chunkBytes, bytes) << bytes;
+    EXPECT_LT((g.chunks - 1) * g.chunkBytes, bytes) << bytes;
+    EXPECT_EQ(g.chunks, (bytes + kPipeChunkBytes - 1) / kPipeChunkBytes) << bytes;
+  }
+  EXPECT_EQ(pipeGeometry(0).chunks, 0u);
+  for (int n = 1; n <= kMaxRanks; ++n)
+    EXPECT_LE(2 * static_cast<size_t>(n) * twoShotSlotBytes(kPipeChunkBytes, n), kStageBytes) << n;
+}
+
+// Every chunk, full or short, is cut into disjoint slices that cover it, and a
+// block's slice of a short chunk lies inside its slice of a full one.
+TEST(CollLayout, PipeSlicesKeepTheirOwners) {
+  for (int n : {2, 3, 4, 8})
+    for (int blocks : {1, 7, 132}) {
+      const size_t geom = (1u << 20) + 48;
+      for (size_t bytes : {geom, geom - 16, size_t{12345} * 4, size_t{1}}) {
+        std::vector<int> owner(bytes, -1);
+        for (int q = 0; q < n; ++q)
+          for (int b = 0; b < blocks; ++b) {
+            const Slice s = pipeSlice(geom, bytes, n, q, b, blocks);
+            const Slice full = pipeSlice(geom, geom, n, q, b, blocks);
+            ASSERT_LE(s.begin, s.end);
+            if (s.end > s.begin) {
+              EXPECT_GE(s.begin, full.begin);
+              EXPECT_LE(s.end, full.end);
+            }
+            for (size_t i = s.begin; i < s.end; ++i) {
+              EXPECT_EQ(owner[i], -1) << "byte " << i << " twice";
+              owner[i] = q * blocks + b;
+            }
+          }
+        for (size_t i = 0; i < bytes; ++i) ASSERT_NE(owner[i], -1) << "byte " << i << " of " << bytes;
+      }
+    }
+}
+
 }  // namespace
 }  // namespace lccl::detail

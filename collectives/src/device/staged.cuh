@@ -62,6 +62,30 @@ __device__ __forceinline__ void blockCopyMany(const CopySeg* segs, int k) {
     deviceCopy(segs[j].dst, segs[j].src, segs[j].bytes, threadIdx.x - j * per, per);
 }
 
+// The copies one after another, each by the whole block: for large slices,
+// where each copy alone keeps enough loads in flight.
+__device__ __forceinline__ void blockCopySeq(const CopySeg* segs, int k) {
+  for (int j = 0; j < k; ++j)
+    if (segs[j].bytes > 0) blockCopy(segs[j].dst, segs[j].src, segs[j].bytes);
+}
+
+// Two lists of copies side by side: the first half of the block runs list a,
+// the second list b (one after another within a list); a list alone gets the
+// whole block.
+__device__ inline void blockCopyTwo(const CopySeg* a, int na, const CopySeg* b, int nb) {
+  if (nb == 0 || na == 0) {
+    blockCopySeq(na ? a : b, na ? na : nb);
+    return;
+  }
+  const uint32_t half = blockDim.x / 2;
+  const bool first = threadIdx.x < half;
+  const CopySeg* segs = first ? a : b;
+  const int n = first ? na : nb;
+  const uint32_t t = first ? threadIdx.x : threadIdx.x - half;
+  for (int j = 0; j < n; ++j)
+    if (segs[j].bytes > 0) deviceCopy(segs[j].dst, segs[j].src, segs[j].bytes, t, half);
+}
+
 // My stage = my input (every piece, packed); this block's slice of each.
 __device__ inline void stageInput(const KernelArgs& a) {
   const Slice s = mySlice(a);
