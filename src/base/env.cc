@@ -49,6 +49,9 @@ const std::vector<EnvVar>& Env::registry() {
        "force or exclude collective algorithms: oneshot, twoshot; '^name' excludes"},
       {"LCCL_PROTO", "NCCL_PROTO", "",
        "force or exclude protocols: LL, Simple; '^name' excludes"},
+      {"LCCL_PLAN_DIR", nullptr, "",
+       "directory of execution plans (*.json, docs/plan-format.md); lccl's libnccl.so.2 runs a "
+       "collective through the first plan that serves it instead of the built-in algorithms"},
       {"LCCL_NCCL_LIB", nullptr, "",
        "path of the NCCL library that lccl-perf --lib nccl|both loads; default: searched"},
       {"LCCL_NCCL_FALLBACK_LIB", nullptr, "",
