@@ -36,6 +36,10 @@ bool planFitsCall(const plan::Plan& p, size_t inputBytes, DataType type) {
 
 namespace lccl {
 
+bool executorRuns(plan::Collective c) {
+  return c != plan::Collective::Broadcast && c != plan::Collective::Reduce;
+}
+
 size_t planInputCount(plan::Collective c, size_t count, int nranks) {
   const bool perRank = c == plan::Collective::ReduceScatter || c == plan::Collective::AllToAll;
   return perRank ? count * static_cast<size_t>(nranks) : count;

@@ -75,6 +75,9 @@ Executor::Impl::Call Executor::Impl::check(const plan::Plan& pl, const void* sen
   auto fail = [&](const std::string& why) { throw InvalidArgumentError(site, "plan " + pl.name + ": " + why); };
   if (pl.nranks != nranks || static_cast<int>(pl.ranks.size()) != nranks)
     fail("written for " + std::to_string(pl.nranks) + " ranks, the communicator has " + std::to_string(nranks));
+  if (!executorRuns(pl.collective))
+    throw InvalidUsageError(site, "plan " + pl.name + ": " + plan::collectiveName(pl.collective) +
+                                      " plans are not run by the GPU executor (see docs/plan-format.md)");
   if (static_cast<int>(type) < 0 || type >= DataType::Count) fail("unknown data type");
   if (plan::collectiveReduces(pl.collective) && planReduceKind(op) != pl.reduce)
     fail(std::string("reduces with ") + plan::reduceKindName(pl.reduce) + ", the call asks for " +

@@ -47,7 +47,7 @@ const plan::PlanLibrary& planLibrary() {
 
 const plan::Plan* findPlan(const plan::PlanLibrary& lib, plan::Collective collective, int nranks,
                            size_t count, DataType type, ReduceOp op, bool inplace, int root) {
-  if (lib.size() == 0 || !planReduceKind(op)) return nullptr;
+  if (lib.size() == 0 || !planReduceKind(op) || !executorRuns(collective)) return nullptr;
   const size_t inputCount = planInputCount(collective, count, nranks);
   const plan::Plan* p =
       lib.find(planQuery(collective, nranks, inputCount, type, op, inplace, root));

@@ -20,8 +20,9 @@ size_t loadPlanDir(const std::string& dir, plan::PlanLibrary& lib);
 const plan::PlanLibrary& planLibrary();
 
 // The plan serving a call (NCCL's count; root -1 unless rooted), or nullptr:
-// none matches the collective, ranks, op, in-place-ness and size, or its
-// chunks do not split the input into whole elements.
+// the executor does not run the collective (executorRuns), none matches the
+// collective, ranks, op, in-place-ness and size, or its chunks do not split
+// the input into whole elements.
 const plan::Plan* findPlan(const plan::PlanLibrary& lib, plan::Collective collective, int nranks,
                            size_t count, DataType type, ReduceOp op, bool inplace, int root);
 

@@ -52,7 +52,9 @@ bool addText(Library& lib, const std::string& text, int nranks, const std::strin
     std::printf("FAIL load %s: %s\n", what.c_str(), d.format().c_str());
     return false;
   }
-  if (f.variants.empty() || f.variants[0].plan.nranks != nranks) return true;
+  if (f.variants.empty() || f.variants[0].plan.nranks != nranks ||
+      !lccl::executorRuns(f.variants[0].plan.collective))
+    return true;
   lib.files.push_back(std::move(f));
   for (const auto& v : lib.files.back().variants) lib.plans.push_back({&v.plan, v});
   return true;

@@ -103,6 +103,9 @@ TEST(NcclPlans, InPlaceCallsAsNcclDefinesThem) {
   EXPECT_FALSE(callInPlace(Collective::AllToAll, buf, buf, 8, DataType::Float32, 2));
   EXPECT_EQ(lccl::planInputCount(Collective::ReduceScatter, 5, 4), 20u);
   EXPECT_EQ(lccl::planInputCount(Collective::AllGather, 5, 4), 5u);
+  EXPECT_TRUE(lccl::executorRuns(Collective::AllToAll));
+  EXPECT_FALSE(lccl::executorRuns(Collective::Broadcast));
+  EXPECT_FALSE(lccl::executorRuns(Collective::Reduce));
 }
 
 }  // namespace

@@ -27,6 +27,13 @@ plan::PlanQuery planQuery(plan::Collective collective, int nranks, size_t inputC
 // chunks must split the input into whole elements.
 bool planFitsCall(const plan::Plan& plan, size_t inputBytes, DataType type);
 
+// Whether the GPU executor runs plans of this collective: allreduce,
+// allgather, reducescatter and alltoall. Not broadcast and reduce: their
+// non-root ranks depend on the root only, so a rank could run two calls ahead
+// of a peer, which the executor's two alternating LL packet regions do not
+// allow (docs/plan-format.md, "Execution model").
+bool executorRuns(plan::Collective collective);
+
 // Elements of each rank's input buffer for NCCL's `count` of a collective
 // (count per peer for alltoall, the received count for reducescatter).
 size_t planInputCount(plan::Collective collective, size_t count, int nranks);
