@@ -8,6 +8,7 @@
 
 #include "lccl/device_error.hpp"
 #include "lccl/executors/plan.hpp"
+#include "lccl/primitives/detail/macros.hpp"
 
 namespace lccl::exec {
 
@@ -21,6 +22,17 @@ constexpr uint8_t kOpPacketPath = 1;  // plan::Op::reserved bit (set at upload):
 // objectId recorded by a timed-out executor wait: tag | replica << 20 | op index.
 inline constexpr uint32_t waitObjectId(uint32_t op, uint32_t replica) {
   return kObjectTag | (replica & 0x3ffu) << 20 | (op & 0xfffffu);
+}
+
+// Replica j's bytes [begin, end) of every chunk: equal 16-byte aligned
+// parts, the last replica also takes the tail (empty parts are allowed).
+LCCL_HOST_DEVICE void replicaSlice(uint64_t chunkBytes, uint32_t j, uint32_t replicas,
+                                   uint64_t& begin, uint64_t& end) {
+  const uint64_t vecs = chunkBytes / 16;
+  const uint64_t per = (vecs + replicas - 1) / replicas;
+  begin = per * 16 * j < vecs * 16 ? per * 16 * j : vecs * 16;
+  const uint64_t e = begin + per * 16 < vecs * 16 ? begin + per * 16 : vecs * 16;
+  end = j + 1 == replicas ? chunkBytes : e;
 }
 
 // One of this rank's channel ends, bound to the executor's memory.

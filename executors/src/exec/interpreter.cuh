@@ -40,14 +40,6 @@ struct Block {
   uint32_t flag;     // LL flag of this call
 };
 
-__device__ __forceinline__ void replicaSlice(uint64_t chunkBytes, uint32_t j, uint32_t replicas,
-                                             uint64_t& begin, uint64_t& end) {
-  const uint64_t vecs = chunkBytes / 16;
-  const uint64_t per = (vecs + replicas - 1) / replicas;
-  begin = min(per * 16 * j, vecs * 16);
-  end = j + 1 == replicas ? chunkBytes : min(begin + per * 16, vecs * 16);
-}
-
 __device__ __forceinline__ bool isPackets(const ExecArgs& a, Buffer b) {
   return a.llScratch && b == Buffer::Scratch;
 }

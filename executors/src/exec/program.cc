@@ -102,30 +102,38 @@ void put(char* blob, uint64_t& off, const std::vector<T>& v, const T*& where) {
 
 }  // namespace
 
-void buildProgram(Program& p, const plan::Plan& pl, int rank) {
+void analyseProgram(Program& p, const plan::Plan& pl, int rank, ProgramArrays& out) {
   p.plan = &pl;
   p.name = pl.name;
   p.rank = rank;
   const plan::RankProgram& rp = pl.ranks.at(rank);
   p.myTbs = static_cast<int>(rp.threadblocks.size());
+  p.maxTbs = 0;
   for (const plan::RankProgram& r : pl.ranks)
     p.maxTbs = std::max(p.maxTbs, static_cast<int>(r.threadblocks.size()));
   analyseReach(p, pl);
+  p.slotOf.clear();
   assignSlots(p, pl);
-  std::vector<plan::Op> ops = rp.ops;
-  const std::vector<int32_t> opPeer = annotateOps(pl, rank, ops);
+  out.ops = rp.ops;
+  out.opPeer = annotateOps(pl, rank, out.ops);
+}
+
+void buildProgram(Program& p, const plan::Plan& pl, int rank) {
+  ProgramArrays arrays;
+  analyseProgram(p, pl, rank, arrays);
+  const plan::RankProgram& rp = pl.ranks[rank];
   const uint64_t bytes = align16(sizeof(plan::Threadblock) * rp.threadblocks.size()) +
-                         align16(sizeof(plan::Op) * ops.size()) +
+                         align16(sizeof(plan::Op) * arrays.ops.size()) +
                          align16(sizeof(plan::ChunkRef) * rp.refs.size()) +
-                         align16(sizeof(int32_t) * opPeer.size()) +
+                         align16(sizeof(int32_t) * arrays.opPeer.size()) +
                          sizeof(DevChannel) * std::max<size_t>(rp.channels.size(), 1);
   LCCL_CUDA_CHECK(cudaMalloc(&p.device, bytes));
   char* blob = static_cast<char*>(p.device);
   uint64_t off = 0;
   put(blob, off, rp.threadblocks, p.tbs);
-  put(blob, off, ops, p.ops);
+  put(blob, off, arrays.ops, p.ops);
   put(blob, off, rp.refs, p.refs);
-  put(blob, off, opPeer, p.opPeer);
+  put(blob, off, arrays.opPeer, p.opPeer);
   p.channels = reinterpret_cast<DevChannel*>(blob + off);
 }
 

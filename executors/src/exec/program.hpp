@@ -42,7 +42,16 @@ struct Program {
   bool ll() const { return plan->protocol == plan::Protocol::LL; }
 };
 
-// Analyses `plan` for `rank` and uploads its arrays (synchronous copies).
+// The host side of a program: this rank's ops with Op::reserved flags
+// (kOpPacketPath) and, per op, the peer its waits depend on (-1: none).
+struct ProgramArrays {
+  std::vector<plan::Op> ops;
+  std::vector<int32_t> opPeer;
+};
+
+// Fills everything of `p` but the device arrays (no GPU needed).
+void analyseProgram(Program& p, const plan::Plan& plan, int rank, ProgramArrays& out);
+// analyseProgram, then uploads the arrays (synchronous copies).
 void buildProgram(Program& p, const plan::Plan& plan, int rank);
 // Arena needs of the plan at `chunkBytes` (the same on every rank).
 Capacity needOf(const Program& p, uint64_t chunkBytes);
