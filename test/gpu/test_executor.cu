@@ -13,6 +13,7 @@
 #include <cstring>
 #include <deque>
 #include <dirent.h>
+#include <unistd.h>
 #include <functional>
 
 #include "gpu_test_common.hpp"
@@ -39,10 +40,26 @@ struct Library {
   std::vector<std::pair<const Plan*, lccl::plan::Variant>> plans;  // plan, its byte range
 };
 
+// $LCCL_PLAN_DIR, else executors/plans under the working directory, else
+// beside the executable's build tree (build/bin/../../executors/plans).
 std::string planDir() {
   const char* env = std::getenv("LCCL_PLAN_DIR");
   if (env && *env) return env;
-  return "executors/plans";
+  std::vector<std::string> candidates = {"executors/plans"};
+  char exe[4096];
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n > 0) {
+    std::string dir(exe, static_cast<size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));
+    candidates.push_back(dir + "/../../executors/plans");
+    candidates.push_back(dir + "/../executors/plans");
+  }
+  for (const std::string& c : candidates)
+    if (DIR* d = opendir(c.c_str())) {
+      closedir(d);
+      return c;
+    }
+  return candidates[0];
 }
 
 bool addText(Library& lib, const std::string& text, int nranks, const std::string& what) {
