@@ -42,6 +42,7 @@ struct Executor::Impl {
   };
 
   Program& programFor(const plan::Plan& pl);
+  void prepare(const plan::Plan& pl, const Call& c);
   Call check(const plan::Plan& pl, const void* send, void* recv, size_t count, DataType type,
              ReduceOp op, cudaStream_t stream) const;
   int replicasFor(const Program& p, uint64_t chunkBytes) const;
@@ -93,6 +94,32 @@ Executor::Impl::Call Executor::Impl::check(const plan::Plan& pl, const void* sen
   c.chunkBytes = c.inBytes / std::max<uint32_t>(pl.bufferChunks(Buffer::Input), 1);
   c.outBytes = c.chunkBytes * pl.bufferChunks(Buffer::Output);
   return c;
+}
+
+// Setup that allocates, copies synchronously or talks to the peers: only on
+// the first call of a plan and when the arena must grow, never while the
+// stream is being captured into a CUDA graph (that would fail inside CUDA).
+void Executor::Impl::prepare(const plan::Plan& pl, const Call& c) {
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  if (cudaStreamIsCapturing(c.stream, &capture) != cudaSuccess) {
+    (void)cudaGetLastError();
+    capture = cudaStreamCaptureStatusNone;
+  }
+  const bool known = std::any_of(programs.begin(), programs.end(), [&](const auto& p) {
+    return p->plan == &pl && p->name == pl.name;
+  });
+  if (capture != cudaStreamCaptureStatusNone) {
+    if (!known || !arena.covers(exec::needOf(programFor(pl), c.chunkBytes)) ||
+        programFor(pl).boundTo != arena.generation())
+      throw InvalidUsageError(ErrorSite{"Executor.run", rank},
+                              "plan " + pl.name + ": the first call of a plan, or at a larger size, "
+                              "allocates and cannot be captured in a CUDA graph; run it once "
+                              "before capturing");
+    return;
+  }
+  Program& p = programFor(pl);
+  arena.ensure(exec::needOf(p, c.chunkBytes));
+  if (p.boundTo != arena.generation()) exec::bindChannels(p, arena);
 }
 
 // Blocks per plan threadblock: enough that each handles >= kReplicaMinBytes
@@ -185,9 +212,8 @@ void Executor::run(const plan::Plan& pl, const void* send, void* recv, size_t co
   Impl& m = *impl_;
   const Impl::Call c = m.check(pl, send, recv, count, type, op, stream);
   if (count == 0) return;
+  m.prepare(pl, c);
   Program& p = m.programFor(pl);
-  m.arena.ensure(exec::needOf(p, c.chunkBytes));
-  if (p.boundTo != m.arena.generation()) exec::bindChannels(p, m.arena);
   m.lastPlan = &pl;
   m.launch(p, c);
 }

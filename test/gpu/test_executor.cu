@@ -360,6 +360,30 @@ void testMismatch(Context& ctx, lccl::Executor& ex, const Library& lib) {
   }
 }
 
+// The first call of a plan allocates: refused (with a clear error) inside a
+// graph capture, leaving the capture usable.
+void testCaptureBeforeWarmUp(Context& ctx, lccl::Executor& ex, const Library& lib) {
+  if (lib.plans.empty()) return;
+  const Plan& p = *lib.plans.back().first;
+  const Shape s = shapeOf(p, p.bufferChunks(lccl::plan::Buffer::Input) * 4, ctx.size);
+  Buffers b = allocate(p, s, sizeof(int32_t), ctx.rank);
+  cudaStream_t st;
+  GT_CUDA(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
+  GT_CUDA(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));
+  std::string why = "no InvalidUsageError";
+  try {
+    ex.run(p, b.send, b.recv, s.count, DataType::Int32, ReduceOp::Sum, st);
+  } catch (const lccl::InvalidUsageError&) {
+    why.clear();
+  }
+  cudaGraph_t graph = nullptr;
+  GT_CUDA(cudaStreamEndCapture(st, &graph));
+  if (graph) GT_CUDA(cudaGraphDestroy(graph));
+  GT_CUDA(cudaStreamDestroy(st));
+  report(ctx, "executor refuses the first call of a plan inside a graph capture (" + p.name + ")",
+         why.empty(), why);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -377,6 +401,7 @@ int main(int argc, char** argv) {
              loaded && shipped > 0, "no plan for this rank count, or a plan failed to load");
       lccl::Executor ex(ctx.comm);
       testMismatch(ctx, ex, lib);
+      testCaptureBeforeWarmUp(ctx, ex, lib);
       for (const auto& [p, v] : lib.plans) testPlan(ctx, ex, lib, *p, v);
     }
     return finish(ctx);

@@ -44,6 +44,7 @@ class Arena {
   // Makes the arena hold at least `need`; collective and host-synchronising
   // when it must grow (every rank grows at the same call). True if it grew.
   bool ensure(const Capacity& need);
+  bool covers(const Capacity& need) const { return base_ != nullptr && cap_.covers(need); }
 
   char* local() const { return base_; }
   char* peer(int rank) const;
