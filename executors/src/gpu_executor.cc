@@ -27,6 +27,8 @@ struct Executor::Impl {
   exec::ExecState* state = nullptr;
   std::vector<std::unique_ptr<Program>> programs;
   const plan::Plan* lastPlan = nullptr;
+  void* inputCopy = nullptr;  // private copy of the input (copyInput calls whose input is not staged)
+  size_t inputCopyBytes = 0;
 
   explicit Impl(std::shared_ptr<Communicator> c) : comm(std::move(c)), arena(*comm) {}
 
@@ -39,6 +41,7 @@ struct Executor::Impl {
     ReduceOp op;
     cudaStream_t stream;
     uint64_t inBytes, outBytes, chunkBytes;
+    bool copyInput;  // an in-place call of an out-of-place plan: run on a copy of the input
   };
 
   Program& programFor(const plan::Plan& pl);
@@ -83,9 +86,11 @@ Executor::Impl::Call Executor::Impl::check(const plan::Plan& pl, const void* sen
   if (plan::collectiveReduces(pl.collective) && planReduceKind(op) != pl.reduce)
     fail(std::string("reduces with ") + plan::reduceKindName(pl.reduce) + ", the call asks for " +
          reduceOpName(op));
-  if (callInPlace(pl.collective, send, recv, count, type, rank) != pl.inplace)
-    fail(pl.inplace ? "the plan is in place, the call is not" : "the plan is out of place, the call is in place");
-  Call c{send, recv, count, type, op, stream, 0, 0, 0};
+  const bool inplace = callInPlace(pl.collective, send, recv, count, type, rank);
+  if (pl.inplace && !inplace) fail("the plan is in place, the call is not");
+  if (inplace && !pl.inplace && pl.collective == plan::Collective::AllToAll)
+    fail("alltoall cannot run in place");
+  Call c{send, recv, count, type, op, stream, 0, 0, 0, inplace && !pl.inplace};
   c.inBytes = planInputCount(pl.collective, count, nranks) * dataTypeSize(type);
   if (count > 0 && !planFitsCall(pl, c.inBytes, type))
     fail(std::to_string(c.inBytes) + " input bytes do not split into " +
@@ -108,9 +113,11 @@ void Executor::Impl::prepare(const plan::Plan& pl, const Call& c) {
   const bool known = std::any_of(programs.begin(), programs.end(), [&](const auto& p) {
     return p->plan == &pl && p->name == pl.name;
   });
+  const bool copyGrows = c.copyInput && c.inBytes > inputCopyBytes;
   if (capture != cudaStreamCaptureStatusNone) {
     if (!known || !arena.covers(exec::needOf(programFor(pl), c.chunkBytes)) ||
-        programFor(pl).boundTo != arena.generation())
+        programFor(pl).boundTo != arena.generation() ||
+        (copyGrows && !staged(programFor(pl), Buffer::Input)))
       throw InvalidUsageError(ErrorSite{"Executor.run", rank},
                               "plan " + pl.name + ": the first call of a plan, or at a larger size, "
                               "allocates and cannot be captured in a CUDA graph; run it once "
@@ -120,6 +127,13 @@ void Executor::Impl::prepare(const plan::Plan& pl, const Call& c) {
   Program& p = programFor(pl);
   arena.ensure(exec::needOf(p, c.chunkBytes));
   if (p.boundTo != arena.generation()) exec::bindChannels(p, arena);
+  if (copyGrows && !staged(p, Buffer::Input)) {  // local only: no peer reaches it
+    if (inputCopy) LCCL_CUDA_CHECK(cudaFree(inputCopy));  // waits for kernels using it
+    inputCopy = nullptr;
+    inputCopyBytes = 0;
+    LCCL_CUDA_CHECK(cudaMalloc(&inputCopy, c.inBytes));
+    inputCopyBytes = c.inBytes;
+  }
 }
 
 // Blocks per plan threadblock: enough that each handles >= kReplicaMinBytes
@@ -151,7 +165,8 @@ exec::ExecArgs Executor::Impl::argsFor(const Program& p, const Call& c) const {
   a.channels = p.channels;
   a.opPeer = p.opPeer;
   a.base[0] = staged(p, Buffer::Input) ? regionBase(p, Buffer::Input, c.chunkBytes)
-                                       : const_cast<char*>(static_cast<const char*>(c.send));
+               : c.copyInput              ? static_cast<char*>(inputCopy)
+                                          : const_cast<char*>(static_cast<const char*>(c.send));
   a.base[1] = staged(p, Buffer::Output) ? regionBase(p, Buffer::Output, c.chunkBytes)
                                         : static_cast<char*>(c.recv);
   a.base[2] = regionBase(p, Buffer::Scratch, c.chunkBytes);
@@ -173,7 +188,7 @@ exec::ExecArgs Executor::Impl::argsFor(const Program& p, const Call& c) const {
 void Executor::Impl::launch(const Program& p, const Call& c) {
   const exec::ExecArgs a = argsFor(p, c);
   const bool reduces = plan::collectiveReduces(p.plan->collective);
-  if (staged(p, Buffer::Input) && c.send != nullptr && a.base[0] != c.send)
+  if ((staged(p, Buffer::Input) || c.copyInput) && c.send != nullptr && a.base[0] != c.send)
     LCCL_CUDA_CHECK(cudaMemcpyAsync(a.base[0], c.send, c.inBytes, cudaMemcpyDeviceToDevice, c.stream));
   if (p.myTbs > 0) exec::launchInterpreter(a, reduces, c.type, c.op, c.stream);
   cudaError_t st = cudaGetLastError();
@@ -203,6 +218,7 @@ Executor::~Executor() {
   (void)cudaDeviceSynchronize();
   impl_->programs.clear();
   if (impl_->state) (void)cudaFree(impl_->state);
+  if (impl_->inputCopy) (void)cudaFree(impl_->inputCopy);
 }
 
 Communicator& Executor::comm() const { return *impl_->comm; }

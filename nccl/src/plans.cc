@@ -49,10 +49,13 @@ const plan::Plan* findPlan(const plan::PlanLibrary& lib, plan::Collective collec
                            size_t count, DataType type, ReduceOp op, bool inplace, int root) {
   if (lib.size() == 0 || !planReduceKind(op) || !executorRuns(collective)) return nullptr;
   const size_t inputCount = planInputCount(collective, count, nranks);
-  const plan::Plan* p =
-      lib.find(planQuery(collective, nranks, inputCount, type, op, inplace, root));
-  if (p == nullptr || !planFitsCall(*p, inputCount * dataTypeSize(type), type)) return nullptr;
-  return p;
+  const size_t bytes = inputCount * dataTypeSize(type);
+  const plan::Plan* p = lib.find(planQuery(collective, nranks, inputCount, type, op, inplace, root));
+  if (p != nullptr && planFitsCall(*p, bytes, type)) return p;
+  if (!inplace || collective == plan::Collective::AllToAll) return nullptr;
+  // An in-place call can run an out-of-place plan on a copy of its input.
+  p = lib.find(planQuery(collective, nranks, inputCount, type, op, false, root));
+  return p != nullptr && planFitsCall(*p, bytes, type) ? p : nullptr;
 }
 
 }  // namespace lccl::nccl

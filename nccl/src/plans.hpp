@@ -22,7 +22,8 @@ const plan::PlanLibrary& planLibrary();
 // The plan serving a call (NCCL's count; root -1 unless rooted), or nullptr:
 // the executor does not run the collective (executorRuns), none matches the
 // collective, ranks, op, in-place-ness and size, or its chunks do not split
-// the input into whole elements.
+// the input into whole elements. An in-place call takes an in-place plan,
+// else an out-of-place one (the executor runs it on a copy of the input).
 const plan::Plan* findPlan(const plan::PlanLibrary& lib, plan::Collective collective, int nranks,
                            size_t count, DataType type, ReduceOp op, bool inplace, int root);
 

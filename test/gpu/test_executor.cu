@@ -179,11 +179,12 @@ struct Buffers {
   size_t inOffset = 0;  // where my input sits in `a` when in place
 };
 
-Buffers allocate(const Plan& p, const Shape& s, size_t es, int rank) {
+// Buffers for an in-place call when `inPlace` (the plan may be out of place).
+Buffers allocate(const Plan& p, const Shape& s, size_t es, int rank, bool inPlace) {
   Buffers b;
   const size_t inBytes = s.inElems * es, outBytes = s.outElems * es;
   b.a = std::make_unique<DeviceBuffer>(std::max(inBytes, outBytes) + kGuard);
-  if (!p.inplace) {
+  if (!inPlace) {
     b.b = std::make_unique<DeviceBuffer>(inBytes + kGuard);
     b.send = b.b->get();
     b.recv = b.a->get();
@@ -243,9 +244,9 @@ std::string syncAndCheck(Context& ctx, lccl::Executor& ex) {
 
 // Runs the plan twice with different data; "" or the first problem.
 std::string runTwice(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inElems, DataType t,
-                     ReduceOp op) {
+                     ReduceOp op, bool inPlace) {
   const Shape s = shapeOf(p, inElems, ctx.size);
-  Buffers b = allocate(p, s, lccl::dataTypeSize(t), ctx.rank);
+  Buffers b = allocate(p, s, lccl::dataTypeSize(t), ctx.rank, inPlace);
   for (int seed = 1; seed <= 2; ++seed) {
     upload(p, s, t, ctx.rank, seed, b);
     ex.run(p, b.send, b.recv, s.count, t, op, nullptr);
@@ -261,7 +262,7 @@ std::string runTwice(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inE
 std::string runGraph(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inElems, DataType t,
                      ReduceOp op) {
   const Shape s = shapeOf(p, inElems, ctx.size);
-  Buffers b = allocate(p, s, lccl::dataTypeSize(t), ctx.rank);
+  Buffers b = allocate(p, s, lccl::dataTypeSize(t), ctx.rank, p.inplace);
   cudaStream_t st;
   GT_CUDA(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
   upload(p, s, t, ctx.rank, 3, b);
@@ -335,22 +336,29 @@ void testPlan(Context& ctx, lccl::Executor& ex, Library& lib, const Plan& base,
     std::string why;
     const auto sizes = sizesFor(p, v, lccl::dataTypeSize(t));
     for (size_t n : sizes)
-      if (why.empty()) why = runTwice(ctx, ex, p, n, t, op);
+      if (why.empty()) why = runTwice(ctx, ex, p, n, t, op, p.inplace);
+    // An in-place call of an out-of-place plan (it reads a copy of the input).
+    const bool inPlaceToo = !p.inplace && p.collective != Collective::AllToAll && !sizes.empty();
+    if (why.empty() && inPlaceToo) {
+      why = runTwice(ctx, ex, p, sizes.back(), t, op, true);
+      if (!why.empty()) why = "in-place call: " + why;
+    }
     if (why.empty() && !sizes.empty() && t != DataType::BFloat16)
       why = runGraph(ctx, ex, p, sizes[std::min<size_t>(1, sizes.size() - 1)], t, op);
-    report(ctx, label(p, t, op) + " (" + std::to_string(sizes.size()) + " sizes, twice, graph)",
+    report(ctx, label(p, t, op) + " (" + std::to_string(sizes.size()) + " sizes, twice" +
+                    (inPlaceToo ? ", in-place call" : "") + ", graph)",
            why.empty(), why);
   }
 }
 
 void testMismatch(Context& ctx, lccl::Executor& ex, const Library& lib) {
   for (const auto& [p, v] : lib.plans) {
-    if (p->collective != Collective::AllReduce || p->inplace) continue;
+    if (p->collective != Collective::AllReduce || !p->inplace) continue;
     DeviceBuffer buf(4096);
     bool threw = false;
-    try {  // an out-of-place plan for an in-place call
-      ex.run(*p, buf.get(), buf.get(), p->bufferChunks(lccl::plan::Buffer::Input), DataType::Float32,
-             ReduceOp::Sum, nullptr);
+    try {  // an in-place plan for an out-of-place call
+      ex.run(*p, buf.get(), buf.as<char>() + 2048, p->bufferChunks(lccl::plan::Buffer::Input),
+             DataType::Float32, ReduceOp::Sum, nullptr);
     } catch (const lccl::InvalidArgumentError&) {
       threw = true;
     }
@@ -366,7 +374,7 @@ void testCaptureBeforeWarmUp(Context& ctx, lccl::Executor& ex, const Library& li
   if (lib.plans.empty()) return;
   const Plan& p = *lib.plans.back().first;
   const Shape s = shapeOf(p, p.bufferChunks(lccl::plan::Buffer::Input) * 4, ctx.size);
-  Buffers b = allocate(p, s, sizeof(int32_t), ctx.rank);
+  Buffers b = allocate(p, s, sizeof(int32_t), ctx.rank, p.inplace);
   cudaStream_t st;
   GT_CUDA(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
   GT_CUDA(cudaStreamBeginCapture(st, cudaStreamCaptureModeThreadLocal));

@@ -91,6 +91,10 @@ TEST_F(NcclPlanDir, NoPlanForOtherOpsRanksSizesOrCollectives) {
   EXPECT_EQ(findPlan(lib, Collective::AllReduce, 4, 1023, DataType::Float32, ReduceOp::Sum, false, -1), nullptr);
   EXPECT_EQ(findPlan(lib, Collective::AllGather, 4, 1024, DataType::Float32, ReduceOp::Sum, false, -1), nullptr);
   EXPECT_EQ(findPlan(lib, Collective::AllReduce, 4, 1024, DataType::Float32, ReduceOp::PreMulSum, false, -1), nullptr);
+  // An in-place call falls back to the out-of-place plan (run on a copy of the input).
+  const auto* p = findPlan(lib, Collective::AllReduce, 4, 1024, DataType::Float32, ReduceOp::Sum, true, -1);
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(p->inplace);
 }
 
 TEST(NcclPlans, InPlaceCallsAsNcclDefinesThem) {

@@ -73,8 +73,11 @@ class Executor {
 
   // Runs `plan` for one call. `count` is NCCL's count for the plan's
   // collective (see planInputCount); `op` must be the plan's reduce op for
-  // collectives that reduce. Throws InvalidArgumentError when the plan does
-  // not fit the call (rank count, in-place-ness, sizes, op).
+  // collectives that reduce. An in-place call may use an out-of-place plan
+  // (the plan then reads a copy of the input: the arena's input region, or a
+  // private buffer when no peer reaches the input); an in-place plan needs an
+  // in-place call. Throws InvalidArgumentError when the plan does not fit
+  // the call (rank count, in-place-ness, sizes, op).
   void run(const plan::Plan& plan, const void* send, void* recv, size_t count, DataType type,
            ReduceOp op, gpuStream_t stream);
 
