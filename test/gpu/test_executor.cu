@@ -5,8 +5,9 @@
 // float) for reducing collectives, int32 and bf16 otherwise; three sizes (odd
 // elements per chunk, unaligned chunks, several hundred KiB per chunk, in
 // increasing order so the arena grows), each run twice with different data
-// (per-call epochs), outputs poisoned first and guarded past their end. Then
-// one CUDA-graph capture per plan, replayed with changed input.
+// (per-call epochs), outputs poisoned first and guarded past their end; an
+// in-place call of each out-of-place plan (except alltoall). Then one
+// CUDA-graph capture per plan, replayed with changed input.
 #include <cuda_bf16.h>
 
 #include <algorithm>
