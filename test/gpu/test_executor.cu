@@ -228,13 +228,14 @@ std::string verify(const Plan& p, const Shape& s, DataType t, ReduceOp op, int r
              std::to_string(expected(p, s, op, t, rank, n, i, seed));
     }
   }
-  const size_t end = got.size() - kGuard;
+  // Out of place, everything after the output is poison; in place, the guard.
+  const size_t end = b.b ? outOff + s.outElems * es : got.size() - kGuard;
   for (size_t i = end; i < got.size(); ++i)
-    if (got[i] != kPoison) return "wrote past the end of the buffer";
+    if (got[i] != kPoison) return "wrote past the end of the output (byte " + std::to_string(i) + ")";
   return "";
 }
 
-std::string syncAndCheck(Context& ctx, lccl::Executor& ex) {
+std::string syncAndCheck(lccl::Executor& ex) {
   if (!syncWithin(60)) {
     ex.checkDeviceErrors();
     return "timed out waiting for the plan";
@@ -251,7 +252,7 @@ std::string runTwice(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inE
   for (int seed = 1; seed <= 2; ++seed) {
     upload(p, s, t, ctx.rank, seed, b);
     ex.run(p, b.send, b.recv, s.count, t, op, nullptr);
-    std::string why = syncAndCheck(ctx, ex);
+    std::string why = syncAndCheck(ex);
     if (why.empty()) why = verify(p, s, t, op, ctx.rank, ctx.size, seed, b);
     if (!why.empty())
       return "call " + std::to_string(seed) + ", " + std::to_string(inElems) + " input elements: " + why;
@@ -279,7 +280,7 @@ std::string runGraph(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inE
   for (int seed = 4; seed <= 6 && why.empty(); ++seed) {
     upload(p, s, t, ctx.rank, seed, b);
     GT_CUDA(cudaGraphLaunch(exec, st));
-    why = syncAndCheck(ctx, ex);
+    why = syncAndCheck(ex);
     if (why.empty()) why = verify(p, s, t, op, ctx.rank, ctx.size, seed, b);
     if (!why.empty()) why = "replay with seed " + std::to_string(seed) + ": " + why;
   }
