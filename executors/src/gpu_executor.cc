@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +27,7 @@ struct Executor::Impl {
   exec::Arena arena;
   exec::ExecState* state = nullptr;
   std::vector<std::unique_ptr<Program>> programs;
-  const plan::Plan* lastPlan = nullptr;
+  std::atomic<const plan::Plan*> lastPlan{nullptr};  // read by checkDeviceErrors (any thread)
   void* inputCopy = nullptr;  // private copy of the input (copyInput calls whose input is not staged)
   size_t inputCopyBytes = 0;
 
@@ -238,11 +239,11 @@ void Executor::checkDeviceErrors() const {
   const Impl& m = *impl_;
   const DeviceErrorSlot* s = m.comm->deviceErrorHost();
   if (s == nullptr || s->abort == 0 || s->claimed == 0 || (s->objectId & exec::kObjectTag) == 0 ||
-      m.lastPlan == nullptr)
+      m.lastPlan.load() == nullptr)
     return m.comm->checkDeviceErrors();
   const uint32_t opIndex = s->objectId & 0xfffffu;
   const uint32_t replica = (s->objectId >> 20) & 0x3ffu;
-  const plan::Plan& pl = *m.lastPlan;
+  const plan::Plan& pl = *m.lastPlan.load();
   std::string where = "op " + std::to_string(opIndex);
   if (opIndex < pl.ranks[m.rank].ops.size())
     where = plan::opPath(pl, m.rank, opIndex) + " (" +
