@@ -113,7 +113,15 @@ static Choice withOverrides(Choice c, size_t bytes, int nranks) {
 }
 
 Choice Collectives::Impl::choose(size_t bytes) const {
-  return withOverrides(detail::selectAllReduce(bytes, nranks), bytes, nranks);
+  const Choice c = detail::selectAllReduce(bytes, nranks);
+  if (algoOverride.empty() && protoOverride.empty()) return withOverrides(c, bytes, nranks);
+  return detail::applyOverrides(c, bytes, nranks, algoOverride, protoOverride);
+}
+
+void Collectives::setAllReduceOverride(const std::string& algo, const std::string& proto) {
+  detail::applyOverrides(detail::selectAllReduce(1, impl_->nranks), 1, impl_->nranks, algo, proto);
+  impl_->algoOverride = algo;
+  impl_->protoOverride = proto;
 }
 
 

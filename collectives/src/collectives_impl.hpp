@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "algorithm.hpp"
@@ -33,6 +34,7 @@ struct Collectives::Impl {
   std::vector<MemoryChannel> channels;  // each keeps its semaphore alive
   detail::KernelArgs base{};  // channels, scratch, state: fixed per instance
   int groupDepth = 0;
+  std::string algoOverride, protoOverride;  // setAllReduceOverride; both "": environment
   struct PendingP2P {
     bool isSend;
     char* buf;

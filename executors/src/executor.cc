@@ -33,3 +33,29 @@ bool planFitsCall(const plan::Plan& p, size_t inputBytes, DataType type) {
 }
 
 }  // namespace lccl
+
+namespace lccl {
+
+bool executorRuns(plan::Collective c) {
+  return c != plan::Collective::Broadcast && c != plan::Collective::Reduce;
+}
+
+size_t planInputCount(plan::Collective c, size_t count, int nranks) {
+  const bool perRank = c == plan::Collective::ReduceScatter || c == plan::Collective::AllToAll;
+  return perRank ? count * static_cast<size_t>(nranks) : count;
+}
+
+bool callInPlace(plan::Collective c, const void* send, const void* recv, size_t count,
+                 DataType type, int rank) {
+  const size_t shift = static_cast<size_t>(rank) * count * dataTypeSize(type);
+  const char* s = static_cast<const char*>(send);
+  const char* r = static_cast<const char*>(recv);
+  switch (c) {
+    case plan::Collective::AllGather: return r != nullptr && s == r + shift;
+    case plan::Collective::ReduceScatter: return s != nullptr && r == s + shift;
+    case plan::Collective::AllToAll: return false;
+    default: return s == r;
+  }
+}
+
+}  // namespace lccl

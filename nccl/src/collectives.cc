@@ -8,6 +8,7 @@
 #include "comm.hpp"
 #include "fallback.hpp"
 #include "group.hpp"
+#include "plans.hpp"
 #include "lccl/logging.hpp"
 #include "types.hpp"
 
@@ -149,6 +150,36 @@ void gatherOrScatter(const Call& c, Collectives& k, int rank, int nranks, DataTy
   k.groupEnd();
 }
 
+// The plan collective of a call kind (false: no plan can serve it).
+bool planCollective(Coll k, plan::Collective& out) {
+  switch (k) {
+    case Coll::AllReduce: out = plan::Collective::AllReduce; return true;
+    case Coll::AllGather: out = plan::Collective::AllGather; return true;
+    case Coll::ReduceScatter: out = plan::Collective::ReduceScatter; return true;
+    case Coll::Broadcast: out = plan::Collective::Broadcast; return true;
+    case Coll::Reduce: out = plan::Collective::Reduce; return true;
+    case Coll::AllToAll: out = plan::Collective::AllToAll; return true;
+    default: return false;
+  }
+}
+
+// Runs the call through a plan of LCCL_PLAN_DIR when one serves it.
+bool runPlan(const Call& c, ncclComm& comm, DataType t, ReduceOp op) {
+  plan::Collective pc;
+  if (!planCollective(c.kind, pc)) return false;
+  const plan::PlanLibrary& lib = planLibrary();
+  if (lib.size() == 0) return false;
+  const bool inplace = callInPlace(pc, c.send, c.recv, c.count, t, comm.rank);
+  const plan::Plan* p =
+      findPlan(lib, pc, comm.nranks, c.count, t, op, inplace, isRooted(c.kind) ? c.root : -1);
+  if (p == nullptr) return false;
+  if (!comm.executor) comm.executor = std::make_unique<Executor>(comm.communicator);
+  comm.executor->run(*p, c.send, c.recv, c.count, t, op, c.stream);
+  LCCL_INFO("%s: plan %s served count %zu %s, rank %d/%d", c.name, p->name.c_str(), c.count,
+            ncclTypeName(c.type), comm.rank, comm.nranks);
+  return true;
+}
+
 void runNative(const Call& c, ncclComm& comm) {
   const DataType t = toDataType(c.type, c.name);
   uint64_t scalarBits = 0;  // a host PreMulSum scalar, read by the enqueue below
@@ -156,6 +187,7 @@ void runNative(const Call& c, ncclComm& comm) {
   DeviceGuard guard(comm.device);
   setLogRank(comm.rank);
   group::touch(comm);
+  if (runPlan(c, comm, t, op)) return;
   Collectives& k = *comm.coll;
   switch (c.kind) {
     case Coll::AllReduce: k.allReduce(c.send, c.recv, c.count, t, op, c.stream); break;

@@ -100,6 +100,7 @@ void destroyComm(ncclComm* comm) {
     if (const RealNccl* lib = loadedFallback()) (void)lib->ncclCommDestroy(comm->real);
   } else {
     DeviceGuard guard(comm->device);
+    comm->executor.reset();
     comm->coll.reset();
     comm->communicator.reset();
   }
@@ -125,6 +126,7 @@ void abortComm(ncclComm* comm) {
   std::thread([comm, done] {
     try {
       DeviceGuard guard(comm->device);
+      comm->executor.reset();
       comm->coll.reset();
       comm->communicator.reset();
     } catch (const std::exception& e) {

@@ -17,6 +17,7 @@
 
 #include "config.hpp"
 #include "lccl/collectives.hpp"
+#include "lccl/executors/executor.hpp"
 #include "nccl.h"
 
 namespace lccl::nccl {
@@ -49,6 +50,7 @@ struct ncclComm {
   // Native: both set. Delegated: `real` is the fallback NCCL's communicator.
   std::shared_ptr<lccl::Communicator> communicator;
   std::unique_ptr<lccl::Collectives> coll;
+  std::unique_ptr<lccl::Executor> executor;  // created by the first call a plan serves
   ncclComm_t real = nullptr;
 
   std::atomic<ncclResult_t> asyncError{ncclSuccess};  // sticky first error

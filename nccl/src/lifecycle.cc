@@ -15,7 +15,8 @@ const RealNccl& realOf(const ncclComm& c) { return *loadedFallback(); }
 ncclResult_t pollNative(ncclComm& c) {
   if (c.asyncError.load() != ncclSuccess || !c.communicator) return c.asyncError.load();
   try {
-    c.communicator->checkDeviceErrors();
+    if (c.executor) c.executor->checkDeviceErrors();  // names the plan and op, if one stalled
+    else c.communicator->checkDeviceErrors();
   } catch (const Error& e) {
     ncclResult_t r = resultOf(e.code());
     std::string text = std::string("ncclCommGetAsyncError: ") + e.what();

@@ -58,6 +58,9 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_LL_MAX_BYTES", nullptr, "1048576",
        "AllGather, ReduceScatter and AllToAll use LL packets while all ranks' pieces together "
        "stay within this many bytes (and each piece within 512 KiB); above, the Simple push path"},
+      {"LCCL_PLAN_DIR", nullptr, "",
+       "directory of execution plans (*.json, docs/plan-format.md); lccl's libnccl.so.2 runs a "
+       "collective through the first plan that serves it instead of the built-in algorithms"},
       {"LCCL_NCCL_LIB", nullptr, "",
        "path of the NCCL library that lccl-perf --lib nccl|both loads; default: searched"},
       {"LCCL_NCCL_FALLBACK_LIB", nullptr, "",

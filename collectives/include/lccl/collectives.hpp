@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "lccl/communicator.hpp"
 #include "lccl/gpu.hpp"
@@ -87,6 +88,12 @@ class Collectives {
   void recv(void* buf, size_t count, DataType type, int peer, gpuStream_t stream);
   void groupStart();
   void groupEnd();
+
+  // Forces this instance's AllReduce algorithm and protocol, with the syntax
+  // of LCCL_ALGO / LCCL_PROTO (which it replaces for this instance); both ""
+  // restores the environment's choice. An override the size cannot use is
+  // ignored, as with the variables. For benchmarks and tests.
+  void setAllReduceOverride(const std::string& algo, const std::string& proto);
 
   struct Impl;
 

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "../kernel_common.cuh"
-#include "../reduce.cuh"
+#include "lccl/collectives/reduce.cuh"
 #include "lccl/primitives/detail/copy_device.hpp"
 
 namespace lccl::detail {

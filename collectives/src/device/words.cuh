@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "../reduce.cuh"
+#include "lccl/collectives/reduce.cuh"
 
 namespace lccl::detail {
 
