@@ -66,6 +66,7 @@ class ProxyService {
   struct Options {
     DeviceErrorSlot* errorSlot = nullptr;  // host view; raised on transport errors
     int rank = -1;                         // recorded in the slot
+    int device = -1;                       // made current in the thread (GPU staging copies)
     std::chrono::microseconds idleSleep{50};  // after ~idleSpins empty polls
     uint32_t idleSpins = 4096;
   };
@@ -101,5 +102,56 @@ class ProxyService {
 constexpr int kPortBootstrapTag = 0x50540000;  // "PT": outside the bootstrap's reserved ranges
 std::shared_ptr<PortTransport> connectPort(Communicator& comm, int peer,
                                            const std::string& transportName);
+
+// The port channels of one communicator: a request FIFO that GPU threads
+// push into (deviceFifoMemory(); host memory when the rank has no GPU), the
+// ProxyService thread draining it, and the port connections it drives.
+//
+// Setup, before start(): connect() (collective with the peer: both call it,
+// in the same order relative to other connects between them) and
+// registerMemory() (GPU or host memory; TCP stages GPU memory through pinned
+// buffers). Every connection has kSemaphores inbound semaphores from the
+// start: host-mapped pinned counters that the peer's signals bump (the GPU
+// waits on their device view) plus a device-memory `expected` counter each.
+// Ids: a put names the peer's region id, a signal the peer's semaphore id;
+// both sides agree on ids by construction (e.g. the same id on both).
+// Lifetime: outlives every kernel that uses its FIFO or semaphores; stop()
+// (or the destructor) joins the proxy thread.
+class PortService {
+ public:
+  static constexpr uint32_t kSemaphores = 64;
+  struct Semaphore {
+    uint64_t* hostInbound = nullptr;    // counter the peer's signals bump (host view)
+    uint64_t* deviceInbound = nullptr;  // the same counter, device view
+    uint64_t* expected = nullptr;       // device memory: signals consumed by waits
+  };
+
+  explicit PortService(Communicator& comm);
+  ~PortService();
+  PortService(const PortService&) = delete;
+  PortService& operator=(const PortService&) = delete;
+
+  // Connects to `peer` over `transport` ("tcp", "ib", "auto"; empty: from
+  // LCCL_TRANSPORT) and returns the connection index used in requests.
+  uint32_t connect(int peer, const std::string& transport = "");
+  void registerMemory(uint32_t connection, uint32_t id, void* ptr, size_t bytes);
+  Semaphore semaphore(uint32_t connection, uint32_t id) const;
+  int peer(uint32_t connection) const;
+  uint32_t connections() const;
+
+  void start();
+  void stop();
+  bool running() const;
+  // Throws the proxy's first transport error, if any.
+  void rethrowIfError() const;
+
+  Communicator& comm() const;
+  const Fifo& fifo() const;
+  ProxyService& proxy() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace lccl

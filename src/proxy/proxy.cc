@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "lccl/errors.hpp"
+#include "lccl/gpu.hpp"
 #include "lccl/logging.hpp"
 
 namespace lccl {
@@ -83,6 +84,10 @@ void ProxyService::Impl::fail(std::exception_ptr e) {
 
 void ProxyService::Impl::run() {
   setLogRank(options.rank);
+  if (options.device >= 0 && gpuSetDevice(options.device) != gpuSuccess) {
+    fail(std::make_exception_ptr(CudaError(ErrorSite{"proxy", options.rank},
+                                           "cudaSetDevice in the proxy thread", 0)));
+  }
   uint32_t idle = 0;
   ProxyRequest req;
   while (!stopRequested.load(std::memory_order_acquire)) {
