@@ -49,6 +49,11 @@ TransportChoice transportChoice();
 // The connectPort() name for a choice: "tcp", "ib" or "auto".
 const char* portTransportName(TransportChoice c);
 
+// Node index of every rank from the ranks' host ids: each host's ranks (in
+// rank order) split into min(pretendNodes, ranks on the host) groups of
+// contiguous local ranks; nodes numbered in the order of their first rank.
+std::vector<int> assignNodes(const std::vector<std::string>& hostIds, int pretendNodes);
+
 class Communicator {
  public:
   // device < 0: use the local rank's GPU (modulo the GPU count).

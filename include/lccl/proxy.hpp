@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,11 @@ class PortTransport {
   // Makes progress without blocking (receives, acknowledgements); does a
   // bounded amount of work per call.
   virtual void poll() = 0;
+  // Called (about every millisecond) while put/signal/flush wait on this
+  // peer, so that the proxy keeps receiving on its other connections: with
+  // three or more ranks, proxies blocked sending to each other in a cycle
+  // would otherwise stall until the timeout. Default: ignored.
+  virtual void setProgressHook(std::function<void()> hook) { (void)hook; }
 };
 
 // The proxy thread. Transports are added before start(); request.connection
@@ -126,7 +132,9 @@ class PortService {
     uint64_t* expected = nullptr;       // device memory: signals consumed by waits
   };
 
-  explicit PortService(Communicator& comm);
+  // hostProducers: the FIFO in host memory, for host threads pushing with
+  // Fifo::push (tests, host-driven traffic); GPU threads cannot push then.
+  explicit PortService(Communicator& comm, bool hostProducers = false);
   ~PortService();
   PortService(const PortService&) = delete;
   PortService& operator=(const PortService&) = delete;
@@ -146,7 +154,7 @@ class PortService {
   void rethrowIfError() const;
 
   Communicator& comm() const;
-  const Fifo& fifo() const;
+  Fifo& fifo() const;
   ProxyService& proxy() const;
 
  private:

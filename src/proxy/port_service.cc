@@ -72,13 +72,15 @@ struct PortService::Impl {
   }
 };
 
-PortService::PortService(Communicator& comm) : impl_(std::make_unique<Impl>()) {
+PortService::PortService(Communicator& comm, bool hostProducers)
+    : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.comm = &comm;
   const bool gpu = comm.device() >= 0;
   if (gpu) LCCL_CUDA_CHECK(gpuSetDevice(comm.device()));
   const auto slots = static_cast<uint32_t>(Env::instance().integer("LCCL_PROXY_FIFO_SIZE"));
-  m.fifo = std::make_shared<Fifo>(slots, gpu ? deviceFifoMemory() : hostFifoMemory(),
+  const bool deviceFifo = gpu && !hostProducers;
+  m.fifo = std::make_shared<Fifo>(slots, deviceFifo ? deviceFifoMemory() : hostFifoMemory(),
                                   static_cast<uint32_t>(comm.rank()));
   ProxyService::Options o;
   o.errorSlot = comm.deviceErrorHost();
@@ -142,7 +144,7 @@ void PortService::stop() {
 bool PortService::running() const { return impl_->proxy->running(); }
 void PortService::rethrowIfError() const { impl_->proxy->rethrowIfError(); }
 Communicator& PortService::comm() const { return *impl_->comm; }
-const Fifo& PortService::fifo() const { return *impl_->fifo; }
+Fifo& PortService::fifo() const { return *impl_->fifo; }
 ProxyService& PortService::proxy() const { return *impl_->proxy; }
 
 }  // namespace lccl

@@ -27,8 +27,23 @@ struct ProxyService::Impl {
   void dispatch(const ProxyRequest& req);
   void fail(std::exception_ptr e);
   void raiseAbort();
+  bool inHook = false;  // the proxy thread only
   void pollTransports() {
     for (auto& t : transports) t->poll();
+  }
+  // While `busy` waits on its peer: poll every other transport (not
+  // re-entered from a transport that blocks inside this hook).
+  void progressOthers(const PortTransport* busy) {
+    if (inHook) return;
+    inHook = true;
+    try {
+      for (auto& t : transports)
+        if (t.get() != busy) t->poll();
+    } catch (...) {
+      inHook = false;
+      throw;
+    }
+    inHook = false;
   }
 };
 
@@ -134,6 +149,11 @@ uint32_t ProxyService::addTransport(std::shared_ptr<PortTransport> transport) {
 void ProxyService::start() {
   if (running()) throw InvalidUsageError(ErrorSite{"ProxyService.start"}, "already running");
   impl_->stopRequested.store(false);
+  Impl* m = impl_.get();
+  for (auto& t : m->transports) {
+    const PortTransport* raw = t.get();
+    t->setProgressHook([m, raw] { m->progressOthers(raw); });
+  }
   impl_->thread = std::thread([this] { impl_->run(); });
 }
 

@@ -43,6 +43,25 @@ std::string readField(const char (&src)[N]) {
 
 }  // namespace
 
+std::vector<int> assignNodes(const std::vector<std::string>& hostIds, int pretendNodes) {
+  const int n = static_cast<int>(hostIds.size());
+  std::vector<std::pair<std::string, int>> keys;  // (host, part) of each node
+  std::vector<int> node(n);
+  for (int r = 0; r < n; ++r) {
+    int hostSize = 0, localRank = 0;
+    for (int q = 0; q < n; ++q) {
+      hostSize += hostIds[q] == hostIds[r];
+      localRank += q < r && hostIds[q] == hostIds[r];
+    }
+    const int parts = std::max(1, std::min(pretendNodes, hostSize));
+    const std::pair<std::string, int> key{hostIds[r], localRank * parts / hostSize};
+    auto it = std::find(keys.begin(), keys.end(), key);
+    node[r] = static_cast<int>(it - keys.begin());
+    if (it == keys.end()) keys.push_back(key);
+  }
+  return node;
+}
+
 struct Communicator::Impl {
   std::shared_ptr<Bootstrap> boot;
   int rank = 0, size = 1, localRank = 0, localSize = 1, device = -1, nodeCount = 1;
@@ -79,25 +98,21 @@ void Communicator::Impl::gatherHosts() {
   localRank = peers[rank].localRank;
 }
 
-// Nodes: the ranks of one host, split into LCCL_PRETEND_NODES groups of
-// contiguous local ranks; numbered in the order of their first rank.
 void Communicator::Impl::assignNodes() {
   const int64_t pretend = Env::instance().integer("LCCL_PRETEND_NODES");
-  if (pretend < 1)
-    throw InvalidArgumentError(ErrorSite{"Communicator", rank}, "LCCL_PRETEND_NODES must be >= 1");
-  std::vector<std::pair<std::string, int>> keys;  // (host, part) of each node
+  if (pretend < 1 || pretend > 1024)
+    throw InvalidArgumentError(ErrorSite{"Communicator", rank},
+                               "LCCL_PRETEND_NODES must be in [1, 1024]");
+  std::vector<std::string> hosts(size);
+  for (int r = 0; r < size; ++r) hosts[r] = peers[r].hostId;
+  const std::vector<int> node = lccl::assignNodes(hosts, static_cast<int>(pretend));
+  nodeCount = 0;
   for (int r = 0; r < size; ++r) {
-    int hostSize = 0;
-    for (int q = 0; q < size; ++q) hostSize += peers[q].hostId == peers[r].hostId;
-    const int parts = static_cast<int>(std::min<int64_t>(pretend, hostSize));
-    const std::pair<std::string, int> key{peers[r].hostId, peers[r].localRank * parts / hostSize};
-    auto it = std::find(keys.begin(), keys.end(), key);
-    peers[r].node = static_cast<int>(it - keys.begin());
-    if (it == keys.end()) keys.push_back(key);
+    peers[r].node = node[r];
     peers[r].nodeRank = 0;
-    for (int q = 0; q < r; ++q) peers[r].nodeRank += peers[q].node == peers[r].node;
+    for (int q = 0; q < r; ++q) peers[r].nodeRank += node[q] == node[r];
+    nodeCount = std::max(nodeCount, node[r] + 1);
   }
-  nodeCount = static_cast<int>(keys.size());
 }
 
 void Communicator::Impl::pickDevice(int requested) {

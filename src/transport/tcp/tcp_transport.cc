@@ -143,9 +143,19 @@ void TcpPortTransport::checkUsable() const {
 
 // Waits until the socket is ready for `events`; incoming data is consumed
 // meanwhile so two ranks sending large puts to each other cannot deadlock.
+int TcpPortTransport::pollWithProgress(pollfd* p, boot::Deadline dl) {
+  if (!hook_) return boot::pollUntil(p, 1, dl);
+  for (;;) {
+    const auto slice = std::min(dl, boot::deadlineAfter(std::chrono::milliseconds(1)));
+    const int n = boot::pollUntil(p, 1, slice);
+    if (n != 0 || slice >= dl) return n;
+    hook_();
+  }
+}
+
 void TcpPortTransport::waitIo(short events, boot::Deadline dl) {
   pollfd p{sock_.get(), static_cast<short>(events | POLLIN), 0};
-  if (boot::pollUntil(&p, 1, dl) == 0)
+  if (pollWithProgress(&p, dl) == 0)
     throw TimeoutError(site("tcp.wait"), "no progress for " + std::to_string(timeout_.count()) +
                                              " ms (peer stalled or unreachable)");
   if (p.revents & (POLLIN | POLLHUP | POLLERR)) receiveSome();
@@ -223,7 +233,7 @@ void TcpPortTransport::flush() {
       if (byeReceived_) throw RemoteError(site("tcp.flush"), "peer closed before acknowledging");
       sendPendingAcks();
       pollfd p{sock_.get(), POLLIN, 0};
-      if (boot::pollUntil(&p, 1, dl) == 0)
+      if (pollWithProgress(&p, dl) == 0)
         throw TimeoutError(site("tcp.flush"),
                            "no acknowledgement within " + std::to_string(timeout_.count()) + " ms");
       if (receiveSome()) dl = deadline();

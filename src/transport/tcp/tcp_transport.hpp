@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +75,7 @@ class TcpPortTransport : public PortTransport {
   void signal(uint32_t semId) override;
   void flush() override;
   void poll() override;
+  void setProgressHook(std::function<void()> hook) override { hook_ = std::move(hook); }
 
   // For tests: sends raw bytes as they are (e.g. a malformed header).
   void sendRawForTest(const void* data, size_t bytes);
@@ -117,6 +119,8 @@ class TcpPortTransport : public PortTransport {
   TcpStaging& staging();
   void sendBytes(const void* a, size_t na, const void* b, size_t nb);
   void waitIo(short events, boot::Deadline dl);
+  // pollUntil in slices of ~1 ms, running the progress hook between them.
+  int pollWithProgress(pollfd* p, boot::Deadline dl);
   bool receiveSome();  // false: would block
   bool receiveHeader();
   bool receivePayload();
@@ -141,6 +145,7 @@ class TcpPortTransport : public PortTransport {
   uint64_t acksOwed_ = 0;
   bool byeReceived_ = false;
   std::string broken_;  // non-empty: unusable, the first error's text
+  std::function<void()> hook_;  // see PortTransport::setProgressHook
 };
 
 // Exchanges addresses through the bootstrap (the lower rank listens) and
