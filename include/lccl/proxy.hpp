@@ -63,6 +63,14 @@ class PortTransport {
   // three or more ranks, proxies blocked sending to each other in a cycle
   // would otherwise stall until the timeout. Default: ignored.
   virtual void setProgressHook(std::function<void()> hook) { (void)hook; }
+
+  // Transports that address the peer's memory directly (IB: addresses and
+  // rkeys) exchange keys once every region is registered: remoteKeys() is
+  // what the peer passes to setRemoteKeys(). TCP names regions by id and
+  // exchanges nothing. Both ends of a connection answer alike.
+  virtual bool needsKeyExchange() const { return false; }
+  virtual std::vector<char> remoteKeys() const { return {}; }
+  virtual void setRemoteKeys(const std::vector<char>& keys) { (void)keys; }
 };
 
 // The proxy thread. Transports are added before start(); request.connection
@@ -147,6 +155,9 @@ class PortService {
   int peer(uint32_t connection) const;
   uint32_t connections() const;
 
+  // Starts the proxy. Collective with the peers of connections whose
+  // transport needs a key exchange (IB; not TCP): their keys travel over the
+  // bootstrap first.
   void start();
   void stop();
   bool running() const;

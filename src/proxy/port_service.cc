@@ -100,7 +100,13 @@ uint32_t PortService::connect(int peer, const std::string& transport) {
   if (running())
     throw InvalidUsageError(ErrorSite{"PortService.connect", m.comm->rank(), peer},
                             "connect before start()");
-  const std::string name = transport.empty() ? portTransportName(transportChoice()) : transport;
+  const TransportChoice choice = transportChoice();
+  if (transport.empty() && choice == TransportChoice::Memory)
+    throw InvalidUsageError(ErrorSite{"PortService.connect", m.comm->rank(), peer},
+                            "LCCL_TRANSPORT=" + Env::instance().str("LCCL_TRANSPORT") +
+                                " allows memory channels only, but rank " + std::to_string(peer) +
+                                " needs a port channel (another node)");
+  const std::string name = transport.empty() ? portTransportName(choice) : transport;
   auto t = connectPort(*m.comm, peer, name);
   auto c = std::make_unique<Counters>(m.comm->device() >= 0);
   t->registerSemaphores(c->host, kSemaphores);
@@ -137,7 +143,19 @@ int PortService::peer(uint32_t connection) const {
 }
 
 uint32_t PortService::connections() const { return static_cast<uint32_t>(impl_->peers.size()); }
-void PortService::start() { impl_->proxy->start(); }
+// Keys for transports that need them: send every connection's, then receive
+// (bootstrap sends do not wait for the receiver).
+void PortService::start() {
+  Impl& m = *impl_;
+  Bootstrap& b = m.comm->bootstrap();
+  const int tag = kPortBootstrapTag + 2;
+  for (size_t c = 0; c < m.transports.size(); ++c)
+    if (m.transports[c]->needsKeyExchange()) b.sendBytes(m.transports[c]->remoteKeys(), m.peers[c], tag);
+  for (size_t c = 0; c < m.transports.size(); ++c)
+    if (m.transports[c]->needsKeyExchange())
+      m.transports[c]->setRemoteKeys(b.recvBytes(m.peers[c], tag, 1u << 16));
+  m.proxy->start();
+}
 void PortService::stop() {
   if (impl_ && impl_->proxy) impl_->proxy->stop();
 }
