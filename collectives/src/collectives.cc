@@ -276,7 +276,7 @@ void Collectives::Impl::enqueueAcrossNodes(const CollOp& op) {
   if (nranks > 1) {
     enqueueInNode(local);
   } else if (op.send != myOut) {
-    const cudaError_t e = cudaMemcpyAsync(myOut, op.send, piece, cudaMemcpyDeviceToDevice, op.stream);
+    const cudaError_t e = cudaMemcpyAsync(myOut, op.send, piece, cudaMemcpyDefault, op.stream);
     if (e != cudaSuccess) throw CudaError(site, "cudaMemcpyAsync", e);
   }
   if (op.kind == Kind::AllReduce) crossNode->allReduce(recv, piece, op.type, op.op, op.stream);
