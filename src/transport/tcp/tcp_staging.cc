@@ -1,6 +1,7 @@
 // Pinned bounce buffers for TCP puts from and into GPU memory.
 #include "tcp_staging.hpp"
 
+#include <cstring>
 #include <string>
 
 namespace lccl::detail {
@@ -15,7 +16,12 @@ bool isDeviceMemory(const void* ptr) {
   return attr.type == gpuMemoryTypeDevice;
 }
 
-TcpStaging::TcpStaging(size_t chunkBytes) : bytes_(chunkBytes) {
+TcpStaging::TcpStaging(size_t chunkBytes, bool hostOnly) : bytes_(chunkBytes), hostOnly_(hostOnly) {
+  if (hostOnly_) {
+    tx_ = new char[bytes_];
+    rx_ = new char[bytes_];
+    return;
+  }
   void* tx = nullptr;
   void* rx = nullptr;
   LCCL_CUDA_CHECK(gpuHostAlloc(&tx, bytes_, gpuHostAllocDefault));
@@ -32,6 +38,11 @@ TcpStaging::TcpStaging(size_t chunkBytes) : bytes_(chunkBytes) {
 }
 
 TcpStaging::~TcpStaging() {
+  if (hostOnly_) {
+    delete[] tx_;
+    delete[] rx_;
+    return;
+  }
   if (stream_) (void)gpuStreamDestroy(stream_);
   if (rx_) (void)gpuFreeHost(rx_);
   if (tx_) (void)gpuFreeHost(tx_);
@@ -39,6 +50,10 @@ TcpStaging::~TcpStaging() {
 
 void TcpStaging::copy(void* dst, const void* src, size_t n, const ErrorSite& site) {
   if (n == 0) return;
+  if (hostOnly_) {
+    std::memcpy(dst, src, n);
+    return;
+  }
   gpuError_t st = gpuMemcpyAsync(dst, src, n, gpuMemcpyDefault, stream_);
   if (st == gpuSuccess) st = gpuStreamSynchronize(stream_);
   if (st != gpuSuccess)

@@ -26,8 +26,9 @@ bool isDeviceMemory(const void* ptr);
 
 class TcpStaging {
  public:
-  // Allocates two pinned buffers of `chunkBytes` and a stream on the current device.
-  explicit TcpStaging(size_t chunkBytes);
+  // Allocates two pinned buffers of `chunkBytes` and a stream on the current
+  // device. hostOnly (tests without a GPU): plain buffers, copy = memcpy.
+  explicit TcpStaging(size_t chunkBytes, bool hostOnly = false);
   ~TcpStaging();
   TcpStaging(const TcpStaging&) = delete;
   TcpStaging& operator=(const TcpStaging&) = delete;
@@ -43,6 +44,7 @@ class TcpStaging {
   char* tx_ = nullptr;
   char* rx_ = nullptr;
   gpuStream_t stream_ = nullptr;
+  bool hostOnly_ = false;
 };
 
 }  // namespace lccl::detail

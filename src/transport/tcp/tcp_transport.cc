@@ -250,6 +250,13 @@ void TcpPortTransport::poll() {
   });
 }
 
+void TcpPortTransport::stageRegionForTest(uint32_t id, size_t chunkBytes) {
+  if (id >= regions_.size() || regions_[id].ptr == nullptr)
+    throw InvalidArgumentError(site("tcp.stageRegionForTest"), "region not registered");
+  if (!staging_) staging_ = std::make_unique<TcpStaging>(chunkBytes, true);
+  regions_[id].device = true;
+}
+
 void TcpPortTransport::sendRawForTest(const void* data, size_t bytes) {
   guarded([&] { sendBytes(data, bytes, nullptr, 0); });
 }

@@ -77,6 +77,10 @@ class TcpPortTransport : public PortTransport {
   void poll() override;
   void setProgressHook(std::function<void()> hook) override { hook_ = std::move(hook); }
 
+  // For tests without a GPU: region `id` (registered) goes through the
+  // staging path as if it were GPU memory, with host bounce buffers of
+  // chunkBytes and memcpy for the copies.
+  void stageRegionForTest(uint32_t id, size_t chunkBytes);
   // For tests: sends raw bytes as they are (e.g. a malformed header).
   void sendRawForTest(const void* data, size_t bytes);
   int fdForTest() const { return sock_.get(); }
