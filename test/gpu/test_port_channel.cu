@@ -10,6 +10,7 @@
 // then the hierarchical collectives with the ranks split into two pretend
 // nodes (test_port_collectives.cuh).
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -276,7 +277,10 @@ void testPortChannels(Context& ctx) {
 int main(int argc, char** argv) {
   return runMain("port_channel", [&] {
     setenv("LCCL_TRANSPORT", "tcp", 1);
-    setenv("LCCL_PRETEND_NODES", "2", 0);
+    // Two pretend nodes; with an odd rank count (nodes must be equal), one per rank.
+    const char* world = std::getenv("OMPI_COMM_WORLD_SIZE");
+    const bool odd = world != nullptr && std::atoi(world) % 2 != 0;
+    setenv("LCCL_PRETEND_NODES", odd ? world : "2", 0);
     Context ctx = init(&argc, &argv);
     testPortChannels(ctx);
     testHierarchicalCollectives(ctx);
