@@ -63,6 +63,9 @@ class PortTransport {
   // three or more ranks, proxies blocked sending to each other in a cycle
   // would otherwise stall until the timeout. Default: ignored.
   virtual void setProgressHook(std::function<void()> hook) { (void)hook; }
+  // Grows whenever poll() (or a wait) received something: the proxy stays
+  // awake after traffic instead of sleeping. Default: never (always 0).
+  virtual uint64_t receivedMessages() const { return 0; }
 
   // Transports that address the peer's memory directly (IB: addresses and
   // rkeys) exchange keys once every region is registered: remoteKeys() is

@@ -28,8 +28,13 @@ struct ProxyService::Impl {
   void fail(std::exception_ptr e);
   void raiseAbort();
   bool inHook = false;  // the proxy thread only
-  void pollTransports() {
+  // Polls every transport; true when any of them received something.
+  bool pollTransports() {
+    uint64_t before = 0, after = 0;
+    for (auto& t : transports) before += t->receivedMessages();
     for (auto& t : transports) t->poll();
+    for (auto& t : transports) after += t->receivedMessages();
+    return after != before;
   }
   // While `busy` waits on its peer: poll every other transport (not
   // re-entered from a transport that blocks inside this hook).
@@ -119,7 +124,7 @@ void ProxyService::Impl::run() {
     }
     if (!failed.load(std::memory_order_relaxed)) {
       try {
-        pollTransports();
+        if (pollTransports()) idle = 0;  // traffic: a reply may follow soon
       } catch (...) {
         fail(std::current_exception());
       }

@@ -332,6 +332,7 @@ void TcpPortTransport::validatePut(const TcpPortHeader& h) const {
 
 void TcpPortTransport::handleHeader() {
   const TcpPortHeader& h = rx_.hdr;
+  ++received_;
   if (h.magic != kTcpPortMagic || h.version != kTcpPortVersion)
     throw SocketError(site("tcp.recv"), "malformed header (bad magic or version)");
   const bool bodyless = h.size == 0;

@@ -76,6 +76,7 @@ class TcpPortTransport : public PortTransport {
   void flush() override;
   void poll() override;
   void setProgressHook(std::function<void()> hook) override { hook_ = std::move(hook); }
+  uint64_t receivedMessages() const override { return received_; }
 
   // For tests without a GPU: region `id` (registered) goes through the
   // staging path as if it were GPU memory, with host bounce buffers of
@@ -150,6 +151,7 @@ class TcpPortTransport : public PortTransport {
   bool byeReceived_ = false;
   std::string broken_;  // non-empty: unusable, the first error's text
   std::function<void()> hook_;  // see PortTransport::setProgressHook
+  uint64_t received_ = 0;       // headers handled (receivedMessages)
 };
 
 // Exchanges addresses through the bootstrap (the lower rank listens) and
