@@ -4,7 +4,10 @@
 //     it over TCP (loopback on one host), the peer's proxy bumps the
 //     host-mapped counter the peer GPU's wait() spins on. Round trip and
 //     one-way (= round trip / 2), median over repeats.
-//  2. FIFO push cost on rank 0: kernels push requests into a device FIFO
+//  2. put bandwidth over the port channel (GPU memory, TCP staging): rank 0
+//     puts B bytes with a signal, rank q answers with a signal once they
+//     landed; GB/s = B / that round trip, median over repeats;
+//  3. FIFO push cost on rank 0: kernels push requests into a device FIFO
 //     that a host thread only drains (no transport): ns per push and
 //     pushes/s for 1 thread and for many threads pushing at once.
 // Rank 0 prints two small tables and one JSON line per measurement.
@@ -61,6 +64,15 @@ __global__ void portPingPong(PortChannelDeviceHandle ch, bool initiator, int war
   *ns = lccl::arch::globalTimerNs() - t0;
 }
 
+// Initiator: put `bytes` (region 0 -> peer's region 1) with a signal, wait
+// for the answer. Responder: wait for the data, answer.
+__global__ void putRoundTrip(PortChannelDeviceHandle data, bool initiator, uint32_t bytes,
+                             int* failed) {
+  const bool ok = initiator ? data.putWithSignal(0, 0, bytes) && data.wait()
+                            : data.wait() && data.signal();
+  if (!ok) *failed = 1;
+}
+
 __global__ void pushKernel(FifoDeviceHandle fifo, int perThread, int* failed) {
   lccl::ProxyRequestFields f;
   f.type = lccl::ProxyRequestType::Signal;
@@ -76,6 +88,9 @@ struct PortBench {
   std::shared_ptr<lccl::Communicator> comm;
   std::shared_ptr<lccl::PortService> service;
   std::vector<PortChannelDeviceHandle> chans;  // index = peer (rank 0: all; others: 0)
+  std::vector<PortChannelDeviceHandle> data;   // region 0 -> peer's region 1, semaphore 1
+  void* buffers = nullptr;                     // region 0, then region 1
+  size_t bytes = 0;                            // of each region
   uint64_t* ns = nullptr;
   int* failed = nullptr;
   cudaStream_t stream = nullptr;
@@ -95,10 +110,17 @@ void setupPorts(PortBench& b) {
   lccl::Communicator& c = *b.comm;
   b.service = std::make_shared<lccl::PortService>(c);
   b.chans.resize(c.size());
+  b.data.resize(c.size());
+  PB_CUDA(cudaMalloc(&b.buffers, 2 * b.bytes));
+  PB_CUDA(cudaMemset(b.buffers, 1, 2 * b.bytes));
+  char* region = static_cast<char*>(b.buffers);
   for (int p = 0; p < c.size(); ++p) {
     if (p == c.rank() || (c.rank() != 0 && p != 0)) continue;
     const uint32_t conn = b.service->connect(p);
+    b.service->registerMemory(conn, 0, region, b.bytes);
+    b.service->registerMemory(conn, 1, region + b.bytes, b.bytes);
     b.chans[p] = lccl::PortChannel(b.service, conn, 0).deviceHandle();
+    b.data[p] = lccl::PortChannel(b.service, conn, 1, 0, 1).deviceHandle();
   }
   b.service->start();
 }
@@ -136,7 +158,49 @@ void benchRoundTrip(PortBench& b) {
   }
 }
 
-// ---- 2. FIFO push cost ----------------------------------------------------
+// ---- 2. put bandwidth -----------------------------------------------------
+
+double putOnce(PortBench& b, int peer, bool initiator, uint32_t bytes) {
+  cudaEvent_t e0, e1;
+  PB_CUDA(cudaEventCreate(&e0));
+  PB_CUDA(cudaEventCreate(&e1));
+  PB_CUDA(cudaEventRecord(e0, b.stream));
+  putRoundTrip<<<1, 1, 0, b.stream>>>(b.data[peer], initiator, bytes, b.failed);
+  PB_CUDA(cudaEventRecord(e1, b.stream));
+  PB_CUDA(cudaEventSynchronize(e1));
+  checkFailed(b, "port put bandwidth");
+  float ms = 0;
+  PB_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return ms / 1e3;
+}
+
+void benchPutBandwidth(PortBench& b) {
+  const int rank = b.comm->rank();
+  if (rank == 0) {
+    std::printf("\n# port put bandwidth (GPU -> GPU over %s, staged), median of %d\n",
+                lccl::portTransportName(lccl::transportChoice()), b.opt.repeats);
+    std::printf("%6s %6s %12s %10s\n", "src", "dst", "bytes", "GB/s");
+  }
+  for (int q = 1; q < b.comm->size(); ++q)
+    for (size_t bytes = 1u << 20; bytes <= b.bytes; bytes *= 8) {
+      std::vector<double> sec;
+      for (int r = 0; r < b.opt.repeats + 1; ++r) {
+        MPI_Barrier(MPI_COMM_WORLD);
+        if (rank == 0) sec.push_back(putOnce(b, q, true, static_cast<uint32_t>(bytes)));
+        if (rank == q) putOnce(b, 0, false, static_cast<uint32_t>(bytes));
+      }
+      if (rank != 0) continue;
+      sec.erase(sec.begin());  // warm-up
+      const double gbps = bytes / medianOf(sec) / 1e9;
+      std::printf("%6d %6d %12zu %10.2f\n", 0, q, bytes, gbps);
+      std::printf("{\"bench\":\"port_put_bw\",\"src\":0,\"dst\":%d,\"bytes\":%zu,\"gbps\":%.2f}\n",
+                  q, bytes, gbps);
+    }
+}
+
+// ---- 3. FIFO push cost ----------------------------------------------------
 
 // Drains `fifo` on a host thread until told to stop; counts requests.
 struct Drainer {
@@ -211,6 +275,7 @@ void runPortBench(const PortBenchOptions& opt) {
   setenv("LCCL_TRANSPORT", "tcp", 0);  // before the environment is first read
   PortBench b;
   b.opt = opt;
+  b.bytes = 64u << 20;
   b.comm = std::make_shared<Communicator>(mpiBootstrap(MPI_COMM_WORLD));
   if (b.comm->size() < 2) throw std::runtime_error("needs at least 2 ranks");
   PB_CUDA(cudaSetDevice(b.comm->device()));
@@ -224,6 +289,8 @@ void runPortBench(const PortBenchOptions& opt) {
                 b.comm->nodeCount());
   benchRoundTrip(b);
   MPI_Barrier(MPI_COMM_WORLD);
+  benchPutBandwidth(b);
+  MPI_Barrier(MPI_COMM_WORLD);
   benchFifoPush(b);
   PB_CUDA(cudaDeviceSynchronize());
   MPI_Barrier(MPI_COMM_WORLD);
@@ -233,6 +300,7 @@ void runPortBench(const PortBenchOptions& opt) {
   cudaStreamDestroy(b.stream);
   cudaFree(b.ns);
   cudaFree(b.failed);
+  cudaFree(b.buffers);
   b.comm.reset();
 }
 

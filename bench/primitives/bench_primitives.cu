@@ -73,7 +73,7 @@ Options parse(int argc, char** argv) {
       std::printf("usage: mpirun -np N lccl-bench-primitives [--bytes B] [--iters I] [--blocks K]"
                   " [--threads T] [--latency-iters L]\n"
                   "       mpirun -np N lccl-bench-primitives --port [--port-iters I]\n"
-                  "  --port: proxy round trip over TCP (LCCL_TRANSPORT, default tcp) and FIFO push"
+                  "  --port: proxy round trip and put bandwidth over TCP (LCCL_TRANSPORT, default tcp), FIFO push"
                   " cost from a kernel\n");
       std::exit(0);
     } else {
