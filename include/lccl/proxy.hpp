@@ -96,8 +96,9 @@ class ProxyService {
   // Returns the connection index used in ProxyRequest::connection.
   uint32_t addTransport(std::shared_ptr<PortTransport> transport);
   void start();
-  // Asks the thread to finish and joins it. Requests still queued are
-  // dropped. Never blocks on the network: transports bound their waits.
+  // Asks the thread to finish and joins it. Requests already published are
+  // carried out first (at most one FIFO's worth; none after an error), so a
+  // kernel's last signals reach the peer. Transports bound every wait.
   void stop();
   bool running() const;
 

@@ -24,6 +24,7 @@ struct ProxyService::Impl {
   std::exception_ptr error;
 
   void run();
+  void drainOnStop();
   void dispatch(const ProxyRequest& req);
   void fail(std::exception_ptr e);
   void raiseAbort();
@@ -130,6 +131,23 @@ void ProxyService::Impl::run() {
       }
     }
     if (++idle >= options.idleSpins) std::this_thread::sleep_for(options.idleSleep);
+  }
+  drainOnStop();
+}
+
+// Carries out what producers published before stop(), at most one FIFO's
+// worth: a kernel that ended with a signal (e.g. an acknowledgement its peer
+// still waits for) must not lose it because the service stopped right after.
+void ProxyService::Impl::drainOnStop() {
+  ProxyRequest req;
+  for (uint32_t n = 0; n < fifo->capacity() && fifo->poll(req); ++n) {
+    handled.fetch_add(1, std::memory_order_relaxed);
+    if (failed.load(std::memory_order_relaxed)) continue;
+    try {
+      dispatch(req);
+    } catch (...) {
+      fail(std::current_exception());
+    }
   }
 }
 
