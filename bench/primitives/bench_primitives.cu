@@ -8,6 +8,8 @@
 //     grid, 16-byte vectors) for one ordered pair at a time and for all ranks
 //     at once (rank r -> r+1), timed with CUDA events, median over iterations;
 //  3. the same with the copy engine (Connection::write).
+// With --port it measures port channels instead (bench_port.cu): the proxy
+// round trip over TCP and the cost of a FIFO push from a kernel.
 // Rank 0 prints a table and one JSON line per measurement.
 #include <mpi.h>
 
@@ -21,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_port.hpp"
 #include "lccl/communicator.hpp"
 #include "lccl/mpi_bootstrap.hpp"
 #include "lccl/primitives/arch/ops.hpp"
@@ -47,6 +50,8 @@ struct Options {
   int latencyIters = 10000;
   int latencyWarmup = 1000;
   int latencyRepeats = 5;
+  bool port = false;  // --port: the port-channel benchmarks instead
+  int portIters = 2000;
 };
 
 Options parse(int argc, char** argv) {
@@ -62,9 +67,14 @@ Options parse(int argc, char** argv) {
     else if (a == "--blocks") o.blocks = std::atoi(next());
     else if (a == "--threads") o.threads = std::atoi(next());
     else if (a == "--latency-iters") o.latencyIters = std::atoi(next());
+    else if (a == "--port") o.port = true;
+    else if (a == "--port-iters") o.portIters = std::atoi(next());
     else if (a == "-h" || a == "--help") {
       std::printf("usage: mpirun -np N lccl-bench-primitives [--bytes B] [--iters I] [--blocks K]"
-                  " [--threads T] [--latency-iters L]\n");
+                  " [--threads T] [--latency-iters L]\n"
+                  "       mpirun -np N lccl-bench-primitives --port [--port-iters I]\n"
+                  "  --port: proxy round trip and put bandwidth over TCP (LCCL_TRANSPORT, default tcp), FIFO push"
+                  " cost from a kernel\n");
       std::exit(0);
     } else {
       throw std::runtime_error("unknown option " + a);
@@ -311,6 +321,13 @@ int main(int argc, char** argv) {
   try {
     Bench b;
     b.opt = parse(argc, argv);
+    if (b.opt.port) {
+      lccl::PortBenchOptions po;
+      po.iters = b.opt.portIters;
+      lccl::runPortBench(po);
+      MPI_Finalize();
+      return 0;
+    }
     setup(b);
     if (b.size < 2) throw std::runtime_error("needs at least 2 ranks");
     if (b.rank == 0)

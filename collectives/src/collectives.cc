@@ -24,26 +24,44 @@ using detail::Choice;
 using detail::Kind;
 using detail::Path;
 
-static void checkPeers(const Communicator& c) {
-  if (c.size() > detail::kMaxRanks)
+// The ranks of my node (global ids n*L .. n*L+L-1) must reach each other
+// with load/store (NVLink or PCIe).
+static void checkNodePeers(const Communicator& c, const detail::NodeLayout& nl) {
+  if (nl.nodeSize > detail::kMaxRanks)
     throw InvalidUsageError(ErrorSite{"Collectives", c.rank()},
-                            std::to_string(c.size()) + " ranks: at most " +
+                            std::to_string(nl.nodeSize) + " ranks in a node: at most " +
                                 std::to_string(detail::kMaxRanks) + " are supported");
-  for (int p = 0; p < c.size(); ++p) {
+  for (int i = 0; i < nl.nodeSize; ++i) {
+    const int p = nl.node * nl.nodeSize + i;
     if (p == c.rank()) continue;
     LinkType l = c.link(p);
     if (l != LinkType::NVLink && l != LinkType::PCIe && l != LinkType::Self)
       throw InvalidUsageError(ErrorSite{"Collectives", c.rank(), p},
-                              std::string("peer is reachable only over the ") + linkTypeName(l) +
-                                  ": multi-node collectives are not available yet");
+                              std::string("peer of this node is reachable only over the ") +
+                                  linkTypeName(l));
   }
+}
+
+// exchangeMemory restricted to my node; index = index in the node.
+std::vector<RegisteredMemory> Collectives::Impl::exchangeInNode(const RegisteredMemory& mine) {
+  Communicator& c = *comm;
+  const int first = nodes.node * nodes.nodeSize;
+  std::vector<RegisteredMemory> out(nranks);
+  for (int i = 0; i < nranks; ++i)
+    if (i != rank) c.sendMemory(mine, first + i, detail::kCollTagBase);
+  for (int i = 0; i < nranks; ++i)
+    out[i] = i == rank ? mine : c.recvMemory(first + i, detail::kCollTagBase);
+  return out;
 }
 
 void Collectives::Impl::setup() {
   Communicator& c = *comm;
-  rank = c.rank();
-  nranks = c.size();
-  checkPeers(c);
+  worldRank = c.rank();
+  worldSize = c.size();
+  nodes = detail::nodeLayout(c);
+  rank = nodes.nodeRank;
+  nranks = nodes.nodeSize;
+  checkNodePeers(c, nodes);
   LCCL_CUDA_CHECK(cudaDeviceGetAttribute(&smCount, cudaDevAttrMultiProcessorCount, c.device()));
   smCount = std::min(smCount, detail::kMaxBlocks);
   const auto ctas = [&](const char* name, int64_t dflt) {
@@ -60,17 +78,19 @@ void Collectives::Impl::setup() {
   LCCL_CUDA_CHECK(cudaMalloc(&state, sizeof(detail::CollState)));
   LCCL_CUDA_CHECK(cudaMemset(state, 0, sizeof(detail::CollState)));
   LCCL_CUDA_CHECK(cudaDeviceSynchronize());
-  auto peersScratch = c.exchangeMemory(c.registerMemory(scratch, layout.totalBytes), detail::kCollTagBase);
+  auto peersScratch = exchangeInNode(c.registerMemory(scratch, layout.totalBytes));
   base = detail::KernelArgs{};
   std::vector<MemoryChannelDeviceHandle> table(nranks);
   for (int p = 0; p < nranks; ++p) {
     if (p == rank) continue;
-    auto sem = std::make_shared<MemoryDevice2DeviceSemaphore>(c, c.connect(p));
+    const int peer = nodes.node * nodes.nodeSize + p;
+    auto sem = std::make_shared<MemoryDevice2DeviceSemaphore>(c, c.connect(peer));
     channels.emplace_back(sem, peersScratch[p], scratch, scratch);
     table[p] = channels.back().deviceHandle();
   }
   for (int p = 0; p < nranks; ++p) base.ch[p] = table[p];
-  setupP2P(peersScratch);
+  if (nodes.nodes == 1) setupP2P(peersScratch);
+  else crossNode = std::make_unique<detail::CrossNode>(c, nodes);
   base.state = state;
   base.scratch = static_cast<char*>(scratch);
   base.layout = layout;
@@ -88,6 +108,7 @@ Collectives::Collectives(std::shared_ptr<Communicator> comm) : impl_(std::make_u
 Collectives::~Collectives() {
   if (!impl_) return;
   (void)cudaDeviceSynchronize();
+  impl_->crossNode.reset();
   impl_->channels.clear();
   if (impl_->scratch) (void)cudaFree(impl_->scratch);
   if (impl_->state) (void)cudaFree(impl_->state);
@@ -242,6 +263,52 @@ void checkOp(const CollOp& op, int rank, int nranks) {
 }  // namespace
 
 void Collectives::Impl::enqueue(const CollOp& op) {
+  if (crossNode) enqueueAcrossNodes(op);
+  else enqueueInNode(op);
+}
+
+// The port path cannot be captured yet: refuse instead of recording kernels
+// whose FIFO pushes and waits would not match replays.
+static void rejectCapture(cudaStream_t stream, const ErrorSite& site) {
+  cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
+  const cudaError_t e = cudaStreamIsCapturing(stream, &st);
+  if (e != cudaSuccess) throw CudaError(site, "cudaStreamIsCapturing", e);
+  if (st != cudaStreamCaptureStatusNone)
+    throw InvalidUsageError(site, "CUDA graph capture of collectives across nodes is not "
+                                  "supported yet");
+}
+
+// Hierarchical AllReduce / AllGather (hierarchical.hpp); other collectives
+// refuse when ranks span nodes.
+void Collectives::Impl::enqueueAcrossNodes(const CollOp& op) {
+  const ErrorSite site{op.name, worldRank};
+  if (op.kind != Kind::AllReduce && op.kind != Kind::AllGather)
+    throw InvalidUsageError(site, std::string(op.name) +
+                                      " across nodes is not supported yet (AllReduce and "
+                                      "AllGather are)");
+  checkOp(op, worldRank, worldSize);
+  if (op.count == 0) return;
+  rejectCapture(op.stream, site);
+  const size_t piece = op.count * dataTypeSize(op.type);
+  CollOp local = op;
+  if (op.kind == Kind::AllReduce && op.op.op == ReduceOp::Avg) local.op = ReduceOp::Sum;
+  char* recv = static_cast<char*>(op.recv);
+  const size_t block = piece * static_cast<size_t>(nranks);  // AllGather: my node's pieces
+  if (op.kind == Kind::AllGather) local.recv = recv + static_cast<size_t>(nodes.node) * block;
+  char* myOut = static_cast<char*>(local.recv) + (op.kind == Kind::AllGather ? rank * piece : 0);
+  if (nranks > 1) {
+    enqueueInNode(local);
+  } else if (op.send != myOut) {
+    const cudaError_t e = cudaMemcpyAsync(myOut, op.send, piece, cudaMemcpyDefault, op.stream);
+    if (e != cudaSuccess) throw CudaError(site, "cudaMemcpyAsync", e);
+  }
+  // Across nodes the node results are combined; PreMulSum has scaled them already.
+  const ReduceOp across = op.op.op == ReduceOp::PreMulSum ? ReduceOp::Sum : op.op.op;
+  if (op.kind == Kind::AllReduce) crossNode->allReduce(recv, piece, op.type, across, op.stream);
+  else crossNode->allGather(recv, block, op.stream);
+}
+
+void Collectives::Impl::enqueueInNode(const CollOp& op) {
   checkOp(op, rank, nranks);
   if (op.count == 0) return;
   const size_t piece = op.count * dataTypeSize(op.type);

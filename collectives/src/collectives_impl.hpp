@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "algorithm.hpp"
+#include "hierarchical.hpp"
 #include "kernel_args.hpp"
 #include "launch.hpp"
 #include "lccl/collectives.hpp"
@@ -19,11 +20,18 @@ namespace lccl {
 
 struct CollOp;
 
+// Within one node rank/nranks are the communicator's; when ranks span nodes
+// they are this rank's index and the rank count of its node (the single-node
+// kernels then run inside the node) and `crossNode` drives the port channels
+// to the other nodes (hierarchical.hpp).
 struct Collectives::Impl {
   std::shared_ptr<Communicator> comm;
   int rank = 0, nranks = 1, smCount = 1;
   int minBlocks = 1, maxBlocks = 1;  // LCCL_MIN_CTAS / LCCL_MAX_CTAS within [1, smCount]
   size_t llTotalBytes = 0;           // LCCL_LL_MAX_BYTES
+  int worldRank = 0, worldSize = 1;
+  detail::NodeLayout nodes{};
+  std::unique_ptr<detail::CrossNode> crossNode;
   detail::ScratchLayout layout{};
 
   void* scratch = nullptr;
@@ -45,6 +53,7 @@ struct Collectives::Impl {
   std::vector<PendingP2P> pending;  // send/recv collected until groupEnd
 
   void setup();
+  std::vector<RegisteredMemory> exchangeInNode(const RegisteredMemory& mine);
   void setupP2P(const std::vector<RegisteredMemory>& peersScratch);
   void addP2P(bool isSend, const void* buf, size_t count, DataType type, int peer,
               cudaStream_t stream, const char* call);
@@ -52,6 +61,8 @@ struct Collectives::Impl {
   detail::Choice choose(size_t bytes) const;
   void enqueue(const CollOp& op);
   void launchChunk(const CollOp& op, detail::KernelArgs a, detail::Path path, int blocks);
+  void enqueueInNode(const CollOp& op);
+  void enqueueAcrossNodes(const CollOp& op);
 };
 
 }  // namespace lccl

@@ -36,6 +36,10 @@ void Collectives::Impl::setupP2P(const std::vector<RegisteredMemory>& peersScrat
 void Collectives::Impl::addP2P(bool isSend, const void* buf, size_t count, DataType type, int peer,
                                cudaStream_t stream, const char* call) {
   ErrorSite site{call, rank, peer};
+  if (crossNode)
+    throw InvalidUsageError(ErrorSite{call, worldRank, peer},
+                            "send/recv (and AllToAllv) when ranks span nodes are not supported "
+                            "yet");
   if (peer < 0 || peer >= nranks)
     throw InvalidArgumentError(site, "peer out of range [0, " + std::to_string(nranks) + ")");
   if (static_cast<int>(type) < 0 || type >= DataType::Count)

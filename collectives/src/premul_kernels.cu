@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "launch.hpp"
-#include "reduce.cuh"
+#include "lccl/collectives/reduce.cuh"
 #include "lccl/primitives/arch/ptx.hpp"
 
 namespace lccl::detail {

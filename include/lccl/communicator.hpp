@@ -7,8 +7,13 @@
 //    PCIe, network), from CUDA peer-access queries and NVML when present;
 //  - memory: register local buffers, send their handles to peers, import the
 //    peers' buffers;
-//  - connections: connect(peer) picks the best transport for that peer by
-//    capability (LCCL_TRANSPORT forces one).
+//  - nodes: ranks that share a host form a node, unless LCCL_PRETEND_NODES
+//    splits each host's ranks into several pretend nodes (contiguous local
+//    ranks). Within a node ranks use memory channels (connect()); between
+//    nodes they use port channels (PortService in lccl/proxy.hpp), over the
+//    transport LCCL_TRANSPORT names (auto: ib when usable, else tcp).
+//  - connections: connect(peer) picks the best memory transport for a peer of
+//    this node by capability.
 //  - device error reporting: a host-mapped DeviceErrorSlot shared by the
 //    device waits of every channel built on this communicator.
 #pragma once
@@ -30,7 +35,24 @@ struct PeerInfo {
   int localRank = -1;   // index among the ranks of its host
   int cudaDevice = -1;  // device ordinal in that rank's process (-1: no GPU)
   std::string busId;    // PCI bus id of that device
+  int node = -1;        // node index (hosts, split by LCCL_PRETEND_NODES), by first rank
+  int nodeRank = -1;    // index among the ranks of its node
 };
+
+// LCCL_TRANSPORT, parsed: Auto (memory channels within a node, port
+// channels between nodes over ib when usable, else tcp), Tcp / Ib (the port
+// transport between nodes), Memory (cuda_ipc, nvlink, p2p: memory channels
+// only, so every rank must share one node). Throws InvalidArgumentError on
+// an unknown value.
+enum class TransportChoice { Auto, Tcp, Ib, Memory };
+TransportChoice transportChoice();
+// The connectPort() name for a choice: "tcp", "ib" or "auto".
+const char* portTransportName(TransportChoice c);
+
+// Node index of every rank from the ranks' host ids: each host's ranks (in
+// rank order) split into min(pretendNodes, ranks on the host) groups of
+// contiguous local ranks; nodes numbered in the order of their first rank.
+std::vector<int> assignNodes(const std::vector<std::string>& hostIds, int pretendNodes);
 
 class Communicator {
  public:
@@ -49,6 +71,11 @@ class Communicator {
   Bootstrap& bootstrap() const;
   std::shared_ptr<Bootstrap> bootstrapPtr() const;
 
+  // Nodes: see above. nodeCount() >= 1; node(r) in [0, nodeCount()).
+  int nodeCount() const;
+  int node(int rank) const;
+  bool sameNode(int peer) const;
+
   // Link between this rank's GPU and `peer`'s.
   LinkType link(int peer) const;
 
@@ -59,6 +86,8 @@ class Communicator {
   // rank; this rank's entry is `mem` itself). Collective.
   std::vector<RegisteredMemory> exchangeMemory(const RegisteredMemory& mem, int tag);
 
+  // A memory-channel connection to a peer of this node (InvalidUsageError for
+  // a peer in another node: use port channels).
   std::shared_ptr<Connection> connect(int peer);
 
   // The device-error slot (host and device addresses of the same memory).

@@ -50,6 +50,10 @@ constexpr gpuError_t gpuSuccess = hipSuccess;
 #define gpuEventSynchronize hipEventSynchronize
 #define gpuEventElapsedTime hipEventElapsedTime
 #define gpuEventDestroy hipEventDestroy
+#define gpuPointerGetAttributes hipPointerGetAttributes
+using gpuPointerAttributes = hipPointerAttribute_t;
+constexpr auto gpuMemoryTypeDevice = hipMemoryTypeDevice;
+#define gpuHostAllocDefault hipHostMallocDefault
 #else
 #include <cuda_runtime.h>
 #define LCCL_GPU_CUDA 1
@@ -94,6 +98,10 @@ constexpr gpuError_t gpuSuccess = cudaSuccess;
 #define gpuEventSynchronize cudaEventSynchronize
 #define gpuEventElapsedTime cudaEventElapsedTime
 #define gpuEventDestroy cudaEventDestroy
+#define gpuPointerGetAttributes cudaPointerGetAttributes
+using gpuPointerAttributes = cudaPointerAttributes;
+constexpr auto gpuMemoryTypeDevice = cudaMemoryTypeDevice;
+#define gpuHostAllocDefault cudaHostAllocDefault
 #endif
 
 namespace lccl {

@@ -187,7 +187,7 @@ void runNative(const Call& c, ncclComm& comm) {
   DeviceGuard guard(comm.device);
   setLogRank(comm.rank);
   group::touch(comm);
-  if (runPlan(c, comm, t, op)) return;
+  if (op.op != ReduceOp::PreMulSum && runPlan(c, comm, t, op.op)) return;  // plans do not scale
   Collectives& k = *comm.coll;
   switch (c.kind) {
     case Coll::AllReduce: k.allReduce(c.send, c.recv, c.count, t, op, c.stream); break;

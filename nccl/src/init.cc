@@ -79,6 +79,13 @@ void build(ncclComm& comm, const std::shared_ptr<Bootstrap>& boot, const char* c
   std::string why;
   try {
     comm.communicator = std::make_shared<Communicator>(boot, comm.device);
+    // The shim serves one node natively (its teams, p2p and every collective
+    // assume it); lccl's cross-node path covers AllReduce/AllGather only.
+    if (comm.communicator->nodeCount() > 1)
+      throw InvalidUsageError(ErrorSite{call, comm.rank},
+                              "ranks span " + std::to_string(comm.communicator->nodeCount()) +
+                                  " nodes (hosts or LCCL_PRETEND_NODES): the NCCL API is served "
+                                  "natively within one node only");
     comm.coll = std::make_unique<Collectives>(comm.communicator);
   } catch (const InvalidUsageError& e) {
     why = e.what();

@@ -34,7 +34,9 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_P2P_DISABLE", "NCCL_P2P_DISABLE", "0",
        "1: do not use CUDA peer memory between GPUs"},
       {"LCCL_TRANSPORT", nullptr, "",
-       "force a transport for all peers (cuda_ipc, tcp, ib); default: chosen by capability"},
+       "transport between ranks: auto (default: memory channels within a node, port channels "
+       "between nodes over ib when usable, else tcp), tcp or ib (the port transport between "
+       "nodes), cuda_ipc / nvlink / p2p (memory channels only: every rank must share one node)"},
       {"LCCL_IB_HCA", "NCCL_IB_HCA", "",
        "InfiniBand devices/ports for port channels, NCCL syntax: 'mlx5_0:1,mlx5_1' (prefix "
        "match), '^' excludes, '=' exact names; default: every active port"},
@@ -43,6 +45,13 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_PROXY_FIFO_SIZE", nullptr, "512",
        "slots of each proxy request FIFO (rounded up to a power of two); producers wait when "
        "the proxy is this many requests behind"},
+      {"LCCL_TCP_STAGING_BYTES", nullptr, "1048576",
+       "pinned bounce-buffer size of the TCP port transport for GPU memory: puts from and into "
+       "GPU regions move through it in chunks of this many bytes"},
+      {"LCCL_PRETEND_NODES", nullptr, "1",
+       "split the ranks of each host into this many pretend nodes (contiguous local ranks): "
+       "ranks in different pretend nodes talk over port channels, as if on other hosts "
+       "(testing multi-node paths on one machine)"},
       {"LCCL_PORT_TIMEOUT_MS", nullptr, "30000",
        "bound on every port-transport wait (connect, send progress, flush), in milliseconds"},
       {"LCCL_ALGO", "NCCL_ALGO", "",

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "lccl/errors.hpp"
+#include "lccl/gpu.hpp"
 #include "lccl/logging.hpp"
 
 namespace lccl {
@@ -23,11 +24,32 @@ struct ProxyService::Impl {
   std::exception_ptr error;
 
   void run();
+  void drainOnStop();
   void dispatch(const ProxyRequest& req);
   void fail(std::exception_ptr e);
   void raiseAbort();
-  void pollTransports() {
+  bool inHook = false;  // the proxy thread only
+  // Polls every transport; true when any of them received something.
+  bool pollTransports() {
+    uint64_t before = 0, after = 0;
+    for (auto& t : transports) before += t->receivedMessages();
     for (auto& t : transports) t->poll();
+    for (auto& t : transports) after += t->receivedMessages();
+    return after != before;
+  }
+  // While `busy` waits on its peer: poll every other transport (not
+  // re-entered from a transport that blocks inside this hook).
+  void progressOthers(const PortTransport* busy) {
+    if (inHook) return;
+    inHook = true;
+    try {
+      for (auto& t : transports)
+        if (t.get() != busy) t->poll();
+    } catch (...) {
+      inHook = false;
+      throw;
+    }
+    inHook = false;
   }
 };
 
@@ -83,6 +105,10 @@ void ProxyService::Impl::fail(std::exception_ptr e) {
 
 void ProxyService::Impl::run() {
   setLogRank(options.rank);
+  if (options.device >= 0 && gpuSetDevice(options.device) != gpuSuccess) {
+    fail(std::make_exception_ptr(CudaError(ErrorSite{"proxy", options.rank},
+                                           "cudaSetDevice in the proxy thread", 0)));
+  }
   uint32_t idle = 0;
   ProxyRequest req;
   while (!stopRequested.load(std::memory_order_acquire)) {
@@ -99,12 +125,29 @@ void ProxyService::Impl::run() {
     }
     if (!failed.load(std::memory_order_relaxed)) {
       try {
-        pollTransports();
+        if (pollTransports()) idle = 0;  // traffic: a reply may follow soon
       } catch (...) {
         fail(std::current_exception());
       }
     }
     if (++idle >= options.idleSpins) std::this_thread::sleep_for(options.idleSleep);
+  }
+  drainOnStop();
+}
+
+// Carries out what producers published before stop(), at most one FIFO's
+// worth: a kernel that ended with a signal (e.g. an acknowledgement its peer
+// still waits for) must not lose it because the service stopped right after.
+void ProxyService::Impl::drainOnStop() {
+  ProxyRequest req;
+  for (uint32_t n = 0; n < fifo->capacity() && fifo->poll(req); ++n) {
+    handled.fetch_add(1, std::memory_order_relaxed);
+    if (failed.load(std::memory_order_relaxed)) continue;
+    try {
+      dispatch(req);
+    } catch (...) {
+      fail(std::current_exception());
+    }
   }
 }
 
@@ -129,6 +172,11 @@ uint32_t ProxyService::addTransport(std::shared_ptr<PortTransport> transport) {
 void ProxyService::start() {
   if (running()) throw InvalidUsageError(ErrorSite{"ProxyService.start"}, "already running");
   impl_->stopRequested.store(false);
+  Impl* m = impl_.get();
+  for (auto& t : m->transports) {
+    const PortTransport* raw = t.get();
+    t->setProgressHook([m, raw] { m->progressOthers(raw); });
+  }
   impl_->thread = std::thread([this] { impl_->run(); });
 }
 

@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "cuda_ipc.hpp"
 #include "host_id.hpp"
@@ -41,9 +43,28 @@ std::string readField(const char (&src)[N]) {
 
 }  // namespace
 
+std::vector<int> assignNodes(const std::vector<std::string>& hostIds, int pretendNodes) {
+  const int n = static_cast<int>(hostIds.size());
+  std::vector<std::pair<std::string, int>> keys;  // (host, part) of each node
+  std::vector<int> node(n);
+  for (int r = 0; r < n; ++r) {
+    int hostSize = 0, localRank = 0;
+    for (int q = 0; q < n; ++q) {
+      hostSize += hostIds[q] == hostIds[r];
+      localRank += q < r && hostIds[q] == hostIds[r];
+    }
+    const int parts = std::max(1, std::min(pretendNodes, hostSize));
+    const std::pair<std::string, int> key{hostIds[r], localRank * parts / hostSize};
+    auto it = std::find(keys.begin(), keys.end(), key);
+    node[r] = static_cast<int>(it - keys.begin());
+    if (it == keys.end()) keys.push_back(key);
+  }
+  return node;
+}
+
 struct Communicator::Impl {
   std::shared_ptr<Bootstrap> boot;
-  int rank = 0, size = 1, localRank = 0, localSize = 1, device = -1;
+  int rank = 0, size = 1, localRank = 0, localSize = 1, device = -1, nodeCount = 1;
   std::vector<PeerInfo> peers;
   std::vector<LinkType> links;
   std::vector<bool> atomics;
@@ -52,6 +73,7 @@ struct Communicator::Impl {
   uint64_t waitTimeoutNs = 0;
 
   void gatherHosts();
+  void assignNodes();
   void pickDevice(int requested);
   void gatherDevices();
   void computeLinks();
@@ -74,6 +96,23 @@ void Communicator::Impl::gatherHosts() {
   }
   for (int r = 0; r < size; ++r) localSize += peers[r].hostId == peers[rank].hostId;
   localRank = peers[rank].localRank;
+}
+
+void Communicator::Impl::assignNodes() {
+  const int64_t pretend = Env::instance().integer("LCCL_PRETEND_NODES");
+  if (pretend < 1 || pretend > 1024)
+    throw InvalidArgumentError(ErrorSite{"Communicator", rank},
+                               "LCCL_PRETEND_NODES must be in [1, 1024]");
+  std::vector<std::string> hosts(size);
+  for (int r = 0; r < size; ++r) hosts[r] = peers[r].hostId;
+  const std::vector<int> node = lccl::assignNodes(hosts, static_cast<int>(pretend));
+  nodeCount = 0;
+  for (int r = 0; r < size; ++r) {
+    peers[r].node = node[r];
+    peers[r].nodeRank = 0;
+    for (int q = 0; q < r; ++q) peers[r].nodeRank += node[q] == node[r];
+    nodeCount = std::max(nodeCount, node[r] + 1);
+  }
 }
 
 void Communicator::Impl::pickDevice(int requested) {
@@ -166,12 +205,14 @@ Communicator::Communicator(std::shared_ptr<Bootstrap> bootstrap, int device)
                                "always bounded)");
   m.waitTimeoutNs = static_cast<uint64_t>(ms) * 1000000ull;
   m.gatherHosts();
+  m.assignNodes();
   m.pickDevice(device);
   m.gatherDevices();
   m.computeLinks();
   m.allocErrorSlot();
-  LCCL_INFO("communicator rank %d/%d, local %d/%d, device %d (%s)", m.rank, m.size, m.localRank,
-            m.localSize, m.device, m.peers[m.rank].busId.c_str());
+  LCCL_INFO("communicator rank %d/%d, local %d/%d, node %d/%d, device %d (%s)", m.rank, m.size,
+            m.localRank, m.localSize, m.peers[m.rank].node, m.nodeCount, m.device,
+            m.peers[m.rank].busId.c_str());
 }
 
 Communicator::~Communicator() {
@@ -196,6 +237,15 @@ const PeerInfo& Communicator::peer(int r) const {
   checkPeer("Communicator.peer", impl_->rank, r, impl_->size);
   return impl_->peers[r];
 }
+
+int Communicator::nodeCount() const { return impl_->nodeCount; }
+
+int Communicator::node(int r) const {
+  checkPeer("Communicator.node", impl_->rank, r, impl_->size);
+  return impl_->peers[r].node;
+}
+
+bool Communicator::sameNode(int peer) const { return node(peer) == node(impl_->rank); }
 
 LinkType Communicator::link(int peer) const {
   checkPeer("Communicator.link", impl_->rank, peer, impl_->size);
@@ -229,21 +279,20 @@ std::vector<RegisteredMemory> Communicator::exchangeMemory(const RegisteredMemor
 
 std::shared_ptr<Connection> Communicator::connect(int peer) {
   checkPeer("connect", impl_->rank, peer, impl_->size);
-  const std::string& forced = Env::instance().str("LCCL_TRANSPORT");
-  if (!forced.empty() && forced != "cuda_ipc") {
-    if (forced == "tcp" || forced == "ib")
-      throw InvalidUsageError(ErrorSite{"connect", impl_->rank, peer},
-                              "LCCL_TRANSPORT=" + forced +
-                                  ": port-channel transports are not available in this build");
-    throw InvalidArgumentError(ErrorSite{"connect", impl_->rank, peer},
-                               "LCCL_TRANSPORT='" + forced + "': expected cuda_ipc, tcp or ib");
-  }
+  const TransportChoice forced = transportChoice();
+  if (!sameNode(peer))
+    throw InvalidUsageError(ErrorSite{"connect", impl_->rank, peer},
+                            "rank " + std::to_string(peer) + " is in node " +
+                                std::to_string(node(peer)) + ", this rank in node " +
+                                std::to_string(node(impl_->rank)) +
+                                (forced == TransportChoice::Memory
+                                     ? ": LCCL_TRANSPORT asks for memory channels only"
+                                     : ": reach it with a port channel (PortService)"));
   LinkType l = impl_->links[peer];
   if (l == LinkType::Network)
     throw InvalidUsageError(ErrorSite{"connect", impl_->rank, peer},
                             "no peer-memory path to rank " + std::to_string(peer) + " (host '" +
-                                impl_->peers[peer].hostId +
-                                "'), and no port-channel transport is available in this build");
+                                impl_->peers[peer].hostId + "', same node)");
   LCCL_INFO("connect to rank %d over cuda_ipc (%s)", peer, linkTypeName(l));
   return std::make_shared<detail::CudaIpcConnection>(peer, l, impl_->atomics[peer]);
 }
@@ -277,6 +326,24 @@ void Communicator::abortDeviceWaits() {
 
 void Communicator::clearDeviceErrors() {
   if (impl_->errHost) std::memset(impl_->errHost, 0, sizeof(DeviceErrorSlot));
+}
+
+TransportChoice transportChoice() {
+  const std::string& v = Env::instance().str("LCCL_TRANSPORT");
+  if (v.empty() || v == "auto") return TransportChoice::Auto;
+  if (v == "tcp") return TransportChoice::Tcp;
+  if (v == "ib") return TransportChoice::Ib;
+  if (v == "cuda_ipc" || v == "nvlink" || v == "p2p") return TransportChoice::Memory;
+  throw InvalidArgumentError(ErrorSite{"LCCL_TRANSPORT"},
+                             "'" + v + "': expected auto, tcp, ib, cuda_ipc, nvlink or p2p");
+}
+
+const char* portTransportName(TransportChoice c) {
+  switch (c) {
+    case TransportChoice::Tcp: return "tcp";
+    case TransportChoice::Ib: return "ib";
+    default: return "auto";
+  }
 }
 
 const char* linkTypeName(LinkType t) {

@@ -1,6 +1,8 @@
 // connectPort(): picks and connects a proxy-driven transport to one peer.
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <string>
 
 #include "ib/ib_transport.hpp"
 #include "lccl/communicator.hpp"
@@ -41,6 +43,17 @@ bool agreeOnIb(Bootstrap& b, int peer, bool mine) {
   return mine && theirs[0] == 1;
 }
 
+// Port channels without InfiniBand work over TCP: say so once per process
+// (a warning: TCP is far slower), then per connection at INFO level.
+void warnTcpFallbackOnce(int rank, int peer, const std::string& why) {
+  static std::once_flag once;
+  std::call_once(once, [&] {
+    LCCL_WARN("port channels over tcp, not InfiniBand: %s (set LCCL_TRANSPORT=tcp to silence)",
+              why.c_str());
+  });
+  LCCL_INFO("port from rank %d to rank %d over tcp (%s)", rank, peer, why.c_str());
+}
+
 std::chrono::milliseconds portTimeout() {
   return std::chrono::milliseconds(Env::instance().integer("LCCL_PORT_TIMEOUT_MS"));
 }
@@ -64,7 +77,7 @@ std::shared_ptr<PortTransport> connectPort(Communicator& comm, int peer,
     LCCL_WARN("LCCL_TRANSPORT=ib but rank %d or %d cannot use InfiniBand (%s): using tcp",
               comm.rank(), peer, mine ? "peer side" : why.c_str());
   else
-    LCCL_INFO("port to rank %d over tcp (%s)", peer, mine ? "peer has no IB" : why.c_str());
+    warnTcpFallbackOnce(comm.rank(), peer, mine ? "the peer has no usable InfiniBand device" : why);
   return detail::connectTcpPort(b, peer, tag, portTimeout());
 }
 

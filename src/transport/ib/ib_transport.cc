@@ -202,6 +202,25 @@ void IbPortTransport::setRemoteRegion(uint32_t id, const IbRemoteRegion& r) {
 
 void IbPortTransport::setRemoteSemaphores(const IbRemoteRegion& r) { remoteSems_ = r; }
 
+std::vector<char> IbPortTransport::remoteKeys() const {
+  std::vector<IbRemoteRegion> all;
+  for (uint32_t id = 0; id < local_.size(); ++id)
+    all.push_back(local_[id].mr ? localRegion(id) : IbRemoteRegion{});
+  all.push_back(localSemaphores());
+  const auto* p = reinterpret_cast<const char*>(all.data());
+  return std::vector<char>(p, p + all.size() * sizeof(IbRemoteRegion));
+}
+
+void IbPortTransport::setRemoteKeys(const std::vector<char>& keys) {
+  const size_t n = keys.size() / sizeof(IbRemoteRegion);
+  if (n == 0 || keys.size() % sizeof(IbRemoteRegion) != 0 || n - 1 > ProxyRequest::kMaxMemIds)
+    throw SocketError(site("ib.setRemoteKeys"), "malformed region keys from the peer");
+  std::vector<IbRemoteRegion> all(n);
+  std::memcpy(all.data(), keys.data(), keys.size());
+  for (uint32_t id = 0; id + 1 < n; ++id) setRemoteRegion(id, all[id]);
+  setRemoteSemaphores(all[n - 1]);
+}
+
 }  // namespace lccl::detail
 
 namespace lccl::detail {

@@ -82,6 +82,10 @@ class IbPortTransport : public PortTransport {
   void signal(uint32_t semId) override;
   void flush() override;
   void poll() override;
+  bool needsKeyExchange() const override { return true; }
+  // Every local region (id order; bytes 0: none) then the semaphores.
+  std::vector<char> remoteKeys() const override;
+  void setRemoteKeys(const std::vector<char>& keys) override;
 
   static TransportCaps makeCaps();
 

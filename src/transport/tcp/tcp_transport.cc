@@ -3,6 +3,7 @@
 
 #include <netinet/tcp.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "lccl/bootstrap.hpp"
@@ -110,8 +111,20 @@ std::shared_ptr<TcpPortTransport> TcpPortTransport::dial(const boot::SockAddr& a
 void TcpPortTransport::registerMemory(uint32_t id, void* ptr, size_t bytes) {
   if (id >= ProxyRequest::kMaxMemIds || (ptr == nullptr && bytes != 0))
     throw InvalidArgumentError(site("tcp.registerMemory"), "bad region id or pointer");
+  const bool device = isDeviceMemory(ptr);
+  if (device) (void)staging();  // allocate now, not on the data path
   if (regions_.size() <= id) regions_.resize(id + 1);
-  regions_[id] = Region{static_cast<char*>(ptr), bytes};
+  regions_[id] = Region{static_cast<char*>(ptr), bytes, device};
+}
+
+TcpStaging& TcpPortTransport::staging() {
+  if (!staging_) {
+    const int64_t bytes = Env::instance().integer("LCCL_TCP_STAGING_BYTES");
+    if (bytes < 4096)
+      throw InvalidArgumentError(site("tcp.staging"), "LCCL_TCP_STAGING_BYTES must be >= 4096");
+    staging_ = std::make_unique<TcpStaging>(static_cast<size_t>(bytes));
+  }
+  return *staging_;
 }
 
 void TcpPortTransport::registerSemaphores(uint64_t* counters, uint32_t count) {
@@ -130,9 +143,19 @@ void TcpPortTransport::checkUsable() const {
 
 // Waits until the socket is ready for `events`; incoming data is consumed
 // meanwhile so two ranks sending large puts to each other cannot deadlock.
+int TcpPortTransport::pollWithProgress(pollfd* p, boot::Deadline dl) {
+  if (!hook_) return boot::pollUntil(p, 1, dl);
+  for (;;) {
+    const auto slice = std::min(dl, boot::deadlineAfter(std::chrono::milliseconds(1)));
+    const int n = boot::pollUntil(p, 1, slice);
+    if (n != 0 || slice >= dl) return n;
+    hook_();
+  }
+}
+
 void TcpPortTransport::waitIo(short events, boot::Deadline dl) {
   pollfd p{sock_.get(), static_cast<short>(events | POLLIN), 0};
-  if (boot::pollUntil(&p, 1, dl) == 0)
+  if (pollWithProgress(&p, dl) == 0)
     throw TimeoutError(site("tcp.wait"), "no progress for " + std::to_string(timeout_.count()) +
                                              " ms (peer stalled or unreachable)");
   if (p.revents & (POLLIN | POLLHUP | POLLERR)) receiveSome();
@@ -160,6 +183,23 @@ void TcpPortTransport::send(TcpMsg type, uint32_t id, uint64_t offset, const voi
   sendPendingAcks();
 }
 
+// A put from a GPU region: the header, then the payload chunk by chunk
+// through the pinned tx buffer (copy, wait, send).
+void TcpPortTransport::sendStaged(uint32_t id, uint64_t offset, const char* src, uint64_t size) {
+  TcpStaging& st = staging();
+  const TcpPortHeader h = makeHeader(TcpMsg::Put, id, 0, offset, size);
+  sending_ = true;
+  sendBytes(&h, sizeof h, nullptr, 0);
+  for (uint64_t done = 0; done < size;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(st.chunkBytes(), size - done));
+    st.copy(st.tx(), src + done, n, site("tcp.put"));
+    sendBytes(st.tx(), n, nullptr, 0);
+    done += n;
+  }
+  sending_ = false;
+  sendPendingAcks();
+}
+
 void TcpPortTransport::sendPendingAcks() {
   while (acksOwed_ > 0 && !sending_) {
     --acksOwed_;
@@ -174,7 +214,9 @@ void TcpPortTransport::put(uint32_t remoteMemId, uint64_t dstOff, uint32_t local
         size > regions_[localMemId].bytes - srcOff)
       throw InvalidArgumentError(site("tcp.put"),
                                  "source outside local region " + std::to_string(localMemId));
-    send(TcpMsg::Put, remoteMemId, dstOff, regions_[localMemId].ptr + srcOff, size);
+    const Region& r = regions_[localMemId];
+    if (r.device) sendStaged(remoteMemId, dstOff, r.ptr + srcOff, size);
+    else send(TcpMsg::Put, remoteMemId, dstOff, r.ptr + srcOff, size);
   });
 }
 
@@ -191,7 +233,7 @@ void TcpPortTransport::flush() {
       if (byeReceived_) throw RemoteError(site("tcp.flush"), "peer closed before acknowledging");
       sendPendingAcks();
       pollfd p{sock_.get(), POLLIN, 0};
-      if (boot::pollUntil(&p, 1, dl) == 0)
+      if (pollWithProgress(&p, dl) == 0)
         throw TimeoutError(site("tcp.flush"),
                            "no acknowledgement within " + std::to_string(timeout_.count()) + " ms");
       if (receiveSome()) dl = deadline();
@@ -206,6 +248,13 @@ void TcpPortTransport::poll() {
     }
     sendPendingAcks();
   });
+}
+
+void TcpPortTransport::stageRegionForTest(uint32_t id, size_t chunkBytes) {
+  if (id >= regions_.size() || regions_[id].ptr == nullptr)
+    throw InvalidArgumentError(site("tcp.stageRegionForTest"), "region not registered");
+  if (!staging_) staging_ = std::make_unique<TcpStaging>(chunkBytes, true);
+  regions_[id].device = true;
 }
 
 void TcpPortTransport::sendRawForTest(const void* data, size_t bytes) {
@@ -237,6 +286,7 @@ bool TcpPortTransport::receiveHeader() {
 }
 
 bool TcpPortTransport::receivePayload() {
+  if (rx_.deviceDst != nullptr) return receiveStaged();
   size_t got = 0;
   auto io = boot::readSome(sock_.get(), rx_.dst, rx_.left, got, site("tcp.recv"));
   if (io == boot::Io::Closed)
@@ -244,6 +294,28 @@ bool TcpPortTransport::receivePayload() {
                       "peer closed mid-transfer (" + std::to_string(rx_.left) + " bytes missing)");
   rx_.dst += got;
   rx_.left -= got;
+  return got > 0;
+}
+
+// Payload bound for GPU memory: into the rx bounce buffer; a full buffer (or
+// the end of the put) is copied to the GPU and waited for before reading on.
+bool TcpPortTransport::receiveStaged() {
+  TcpStaging& st = *staging_;
+  const size_t room = st.chunkBytes() - rx_.staged;
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(room, rx_.left));
+  size_t got = 0;
+  auto io = boot::readSome(sock_.get(), st.rx() + rx_.staged, want, got, site("tcp.recv"));
+  if (io == boot::Io::Closed)
+    throw RemoteError(site("tcp.recv"),
+                      "peer closed mid-transfer (" + std::to_string(rx_.left) + " bytes missing)");
+  rx_.staged += got;
+  rx_.left -= got;
+  if (rx_.staged == st.chunkBytes() || rx_.left == 0) {
+    st.copy(rx_.deviceDst, st.rx(), rx_.staged, site("tcp.recv"));
+    rx_.deviceDst += rx_.staged;
+    rx_.staged = 0;
+    if (rx_.left == 0) rx_.deviceDst = nullptr;
+  }
   return got > 0;
 }
 
@@ -260,6 +332,7 @@ void TcpPortTransport::validatePut(const TcpPortHeader& h) const {
 
 void TcpPortTransport::handleHeader() {
   const TcpPortHeader& h = rx_.hdr;
+  ++received_;
   if (h.magic != kTcpPortMagic || h.version != kTcpPortVersion)
     throw SocketError(site("tcp.recv"), "malformed header (bad magic or version)");
   const bool bodyless = h.size == 0;
@@ -268,6 +341,8 @@ void TcpPortTransport::handleHeader() {
       validatePut(h);
       rx_.dst = regions_[h.id].ptr + h.offset;
       rx_.left = h.size;
+      rx_.staged = 0;
+      rx_.deviceDst = regions_[h.id].device && h.size > 0 ? rx_.dst : nullptr;
       return;
     case TcpMsg::Signal:
       if (!bodyless || h.id >= semCount_)

@@ -9,14 +9,15 @@
 // socket is then closed and every later call rethrows. All waits are bounded
 // by the timeout, refreshed whenever bytes move.
 //
-// Data is staged through host memory: registered regions are host buffers in
-// this CPU half. TODO(gpu): GPU regions need a pinned bounce buffer and
-// cudaMemcpy (device -> host before send, host -> device after receive);
-// registerMemory rejects nothing today, so only pass host memory.
+// Regions may be host memory (sent and received in place) or GPU memory
+// (staged through pinned bounce buffers in chunks of LCCL_TCP_STAGING_BYTES,
+// see tcp_staging.hpp). A signal is applied only after every earlier put of
+// the connection is in the destination memory, GPU copies included.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "lccl/bootstrap.hpp"
 #include "lccl/errors.hpp"
 #include "lccl/proxy.hpp"
+#include "tcp_staging.hpp"
 
 namespace lccl::detail {
 
@@ -73,7 +75,13 @@ class TcpPortTransport : public PortTransport {
   void signal(uint32_t semId) override;
   void flush() override;
   void poll() override;
+  void setProgressHook(std::function<void()> hook) override { hook_ = std::move(hook); }
+  uint64_t receivedMessages() const override { return received_; }
 
+  // For tests without a GPU: region `id` (registered) goes through the
+  // staging path as if it were GPU memory, with host bounce buffers of
+  // chunkBytes and memcpy for the copies.
+  void stageRegionForTest(uint32_t id, size_t chunkBytes);
   // For tests: sends raw bytes as they are (e.g. a malformed header).
   void sendRawForTest(const void* data, size_t bytes);
   int fdForTest() const { return sock_.get(); }
@@ -84,12 +92,15 @@ class TcpPortTransport : public PortTransport {
   struct Region {
     char* ptr = nullptr;
     size_t bytes = 0;
+    bool device = false;  // GPU memory: staged through staging_
   };
   struct Rx {
     TcpPortHeader hdr{};
     size_t hdrGot = 0;
     char* dst = nullptr;  // payload destination while one is arriving
     uint64_t left = 0;    // payload bytes still to read
+    char* deviceDst = nullptr;  // GPU destination of the staged bytes (device regions)
+    size_t staged = 0;          // bytes in the rx bounce buffer not yet copied
   };
 
   void checkUsable() const;
@@ -108,8 +119,13 @@ class TcpPortTransport : public PortTransport {
   }
   boot::Deadline deadline() const { return boot::deadlineAfter(timeout_); }
   void send(TcpMsg type, uint32_t id, uint64_t offset, const void* payload, uint64_t size);
+  void sendStaged(uint32_t id, uint64_t offset, const char* src, uint64_t size);
+  bool receiveStaged();
+  TcpStaging& staging();
   void sendBytes(const void* a, size_t na, const void* b, size_t nb);
   void waitIo(short events, boot::Deadline dl);
+  // pollUntil in slices of ~1 ms, running the progress hook between them.
+  int pollWithProgress(pollfd* p, boot::Deadline dl);
   bool receiveSome();  // false: would block
   bool receiveHeader();
   bool receivePayload();
@@ -127,12 +143,15 @@ class TcpPortTransport : public PortTransport {
   uint64_t* sems_ = nullptr;
   uint32_t semCount_ = 0;
   Rx rx_;
+  std::unique_ptr<TcpStaging> staging_;  // created with the first GPU region
   bool sending_ = false;  // inside send(): acks wait until the message is out
   uint64_t flushesSent_ = 0;
   uint64_t acksReceived_ = 0;
   uint64_t acksOwed_ = 0;
   bool byeReceived_ = false;
   std::string broken_;  // non-empty: unusable, the first error's text
+  std::function<void()> hook_;  // see PortTransport::setProgressHook
+  uint64_t received_ = 0;       // headers handled (receivedMessages)
 };
 
 // Exchanges addresses through the bootstrap (the lower rank listens) and
