@@ -185,6 +185,7 @@ const char* pathName(Path p) {
     case Path::TwoShotLL: return "LL two-shot";
     case Path::RootedLL: return "LL rooted";
     case Path::TwoShot: return "Simple two-shot";
+    case Path::TwoShotPipe: return "Simple two-shot, pipelined";
     case Path::Staged: return "Simple staged";
     case Path::Push: return "Simple push";
   }
@@ -205,9 +206,13 @@ int stagedBlocks(size_t piece, int smCount) {
                                            static_cast<size_t>(smCount)));
 }
 
+Path twoShotPath(size_t piece) {
+  return piece >= detail::kPipeMinBytes ? Path::TwoShotPipe : Path::TwoShot;
+}
+
 Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice, size_t llTotal) {
   if (op.kind == Kind::AllReduce) {
-    if (arChoice.proto == detail::Proto::Simple) return Path::TwoShot;
+    if (arChoice.proto == detail::Proto::Simple) return twoShotPath(piece);
     return arChoice.algo == Algo::OneShot ? Path::LL : Path::TwoShotLL;
   }
   // Reduce: staged (two barriers) for small inputs; for large ones the
@@ -215,7 +220,7 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice, siz
   // traffic over every link instead of converging on the root's.
   const bool rooted = op.kind == Kind::Reduce || op.kind == Kind::Broadcast;
   if (rooted && piece <= kRootedLLBytes) return Path::RootedLL;
-  if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? Path::TwoShot : Path::Staged;
+  if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? twoShotPath(piece) : Path::Staged;
   if (op.kind == Kind::Broadcast) return Path::Staged;
   const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= llTotal;
   return ll ? Path::LL : Path::Push;
@@ -229,7 +234,8 @@ Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int s
   p.sendStride = perPeerSend ? piece : 0;
   p.recvStride = perPeerRecv ? piece : 0;
   if (p.path == Path::Push) p.chunk = detail::pushChunkBytes(nranks);
-  if (p.path == Path::TwoShot) p.chunk = piece;  // the kernel pipelines its own chunks
+  if (p.path == Path::TwoShot) p.chunk = detail::kTwoShotChunkBytes;
+  if (p.path == Path::TwoShotPipe) p.chunk = piece;  // the kernel pipelines its own chunks
   const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL || p.path == Path::RootedLL;
   if (ll) p.chunk = piece;
   const size_t perBlockBytes = p.path == Path::TwoShotLL ? piece / nranks : piece;

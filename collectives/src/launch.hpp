@@ -12,10 +12,10 @@ namespace lccl::detail {
 constexpr int kThreads = 512;
 
 enum class Kind { AllReduce, ReduceScatter, Reduce, AllGather, AllToAll, Broadcast };
-enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, Push };
+enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push };
 
-// Reductions: AllReduce (LL, TwoShotLL, TwoShot), ReduceScatter (LL, Push), Reduce (RootedLL,
-// Staged, TwoShot with a root).
+// Reductions: AllReduce (LL, TwoShotLL, TwoShot, TwoShotPipe), ReduceScatter (LL, Push),
+// Reduce (RootedLL, Staged, TwoShot / TwoShotPipe with a root).
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
 // PreMulSum's first stage: dst piece p = src piece p x scalar (of `type`),

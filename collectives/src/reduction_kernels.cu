@@ -44,6 +44,50 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_cons
   finishCall(a, flag);
 }
 
+// AllReduce, two-shot (Simple), push only, one chunk per launch (up to
+// kPipeMinBytes; measured faster there than the pipelined kernel below):
+// every rank writes shard q of its input into rank q's inbox (slot `rank`);
+// each rank reduces its own inbox (local reads) and writes the result shard
+// into every rank's result area; each rank copies its result area out. Block
+// b handles slice b of every shard in each phase, so only block b's
+// namesakes meet at the barriers; launches of different chunk sizes are
+// ordered by the kernel boundary. With a.root >= 0 this is Reduce.
+__device__ __forceinline__ Slice shardSlice(const KernelArgs& a, int q) {
+  const Slice sh = shardBytes(a.bytes, a.nranks, q);
+  return blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
+}
+
+// Where rank `from`'s part of shard q lands in rank q's inbox.
+__device__ __forceinline__ char* inboxSlot(const KernelArgs& a, int q, int from) {
+  return stageOf(a, q) + static_cast<size_t>(from) * twoShotSlotBytes(a.bytes, a.nranks);
+}
+
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) allReduceTwoShotChunk(const __grid_constant__ KernelArgs a) {
+  for (int i = 1; i <= a.nranks; ++i) {  // peers first (remote stores), my own shard last
+    const int q = (a.rank + i) % a.nranks;
+    const Slice s = shardSlice(a, q);
+    const size_t at = s.begin - shardBytes(a.bytes, a.nranks, q).begin;
+    blockCopy(inboxSlot(a, q, a.rank) + at, a.send + s.begin, s.end - s.begin);
+  }
+  if (!blockBarrier(a)) return;
+  const Slice mine = shardSlice(a, a.rank);
+  const size_t at = mine.begin - shardBytes(a.bytes, a.nranks, a.rank).begin;
+  const char* srcs[kMaxRanks];
+  char* dsts[kMaxRanks];
+  for (int r = 0; r < a.nranks; ++r) {
+    srcs[r] = inboxSlot(a, a.rank, r) + at;
+    dsts[r] = resultOf(a, a.root >= 0 ? a.root : r) + mine.begin;
+  }
+  reduceRanks<T, Op>(a, srcs, dsts, a.root >= 0 ? 1 : a.nranks, mine.end - mine.begin);
+  if (!blockBarrier(a)) return;
+  if (a.root >= 0 && a.root != a.rank) return;
+  for (int q = 0; q < a.nranks; ++q) {
+    const Slice s = shardSlice(a, q);
+    blockCopy(a.recv + s.begin, resultOf(a, a.rank) + s.begin, s.end - s.begin);
+  }
+}
+
 // AllReduce, two-shot (Simple), push only, pipelined over the chunks of
 // pipeGeometry (one launch for the whole buffer). Per chunk k:
 //   push(k)     every rank writes shard q of chunk k into rank q's inbox
@@ -125,7 +169,7 @@ __device__ inline void reduceChunk(const KernelArgs& a, const PipeChunk& c) {
 }
 
 template <typename T, ReduceOp Op>
-__global__ void __launch_bounds__(kThreads) allReduceTwoShot(const __grid_constant__ KernelArgs a) {
+__global__ void __launch_bounds__(kThreads) allReduceTwoShotPipe(const __grid_constant__ KernelArgs a) {
   const PipeGeometry g = pipeGeometry(a.bytes);
   CopySeg out[kMaxRanks], push[kMaxRanks];
   blockCopySeq(push, pushSegs(a, pipeChunk(a, g, 0), push));
@@ -182,7 +226,8 @@ void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   else if (path == Path::RootedLL) reduceRootedLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShotLL) allReduceTwoShotLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) reduceScatterPush<T, Op><<<blocks, kThreads, 0, s>>>(a);
-  else if (path == Path::TwoShot) allReduceTwoShot<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::TwoShot) allReduceTwoShotChunk<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::TwoShotPipe) allReduceTwoShotPipe<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else reduceStaged<T, Op><<<blocks, kThreads, 0, s>>>(a);
 }
 

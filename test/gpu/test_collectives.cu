@@ -266,6 +266,18 @@ void runLarge(Context& ctx, lccl::Collectives& coll) {
       }
 }
 
+// AllReduce and Reduce past kPipeMinBytes (128 MiB) run the pipelined
+// two-shot kernel: several chunks in one launch, the last one shorter.
+void runPipelined(Context& ctx, lccl::Collectives& coll) {
+  const size_t count = (130u << 20) / 4 + 5;
+  for (Coll cl : {Coll::AllReduce, Coll::Reduce})
+    for (bool inPlace : {false, true}) {
+      Case c{cl, DataType::Float32, ReduceOp::Sum, count, inPlace, 1};
+      const std::string why = checkCase(ctx, coll, c);
+      report(ctx, caseName(c) + " (pipelined)", why.empty(), why);
+    }
+}
+
 // Capture one AllReduce in a graph; replay it with new inputs each time.
 void runGraph(Context& ctx, lccl::Collectives& coll) {
   for (size_t count : {size_t{1000}, size_t{3} << 20}) {
@@ -468,6 +480,7 @@ int main(int argc, char** argv) {
       runArgumentErrors(ctx, coll);
       runMatrix(ctx, coll);
       runLarge(ctx, coll);
+      runPipelined(ctx, coll);
       runGraph(ctx, coll);
       runGraphPreMul(ctx, coll);
       runP2P(ctx, coll);
