@@ -126,15 +126,25 @@ void Executor::Impl::prepare(const plan::Plan& pl, const Call& c) {
     return;
   }
   Program& p = programFor(pl);
-  arena.ensure(exec::needOf(p, c.chunkBytes));
-  if (p.boundTo != arena.generation()) exec::bindChannels(p, arena);
+  bool setup = !known;
+  setup = arena.ensure(exec::needOf(p, c.chunkBytes)) || setup;
+  if (p.boundTo != arena.generation()) {
+    exec::bindChannels(p, arena);
+    setup = true;
+  }
   if (copyGrows && !staged(p, Buffer::Input)) {  // local only: no peer reaches it
     if (inputCopy) LCCL_CUDA_CHECK(cudaFree(inputCopy));  // waits for kernels using it
     inputCopy = nullptr;
     inputCopyBytes = 0;
     LCCL_CUDA_CHECK(cudaMalloc(&inputCopy, c.inBytes));
     inputCopyBytes = c.inBytes;
+    setup = true;
   }
+  // The program and channel table went up with cudaMemcpy from pageable host
+  // memory, which may return before the data has landed; that copy is on
+  // the legacy default stream, which a cudaStreamNonBlocking call stream
+  // does not wait for. Let it land before the kernel can read it.
+  if (setup) LCCL_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 // Blocks per plan threadblock: enough that each handles >= kReplicaMinBytes

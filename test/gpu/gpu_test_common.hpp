@@ -114,8 +114,13 @@ class DeviceBuffer {
   template <class T> T* as() const { return static_cast<T*>(ptr_); }
   size_t size() const { return bytes_; }
   void fill(uint8_t byte) { GT_CUDA(cudaMemset(ptr_, byte, bytes_)); GT_CUDA(cudaDeviceSynchronize()); }
+  // Returns once the data is in device memory. cudaMemcpy from pageable host
+  // memory may return while the last DMA into the buffer is still in flight
+  // on the legacy default stream, which work on a cudaStreamNonBlocking
+  // stream (graph replays in the tests) does not wait for.
   void upload(const void* src, size_t bytes, size_t offset = 0) {
     GT_CUDA(cudaMemcpy(static_cast<char*>(ptr_) + offset, src, bytes, cudaMemcpyHostToDevice));
+    GT_CUDA(cudaDeviceSynchronize());
   }
   std::vector<uint8_t> download() const {
     std::vector<uint8_t> v(bytes_);
@@ -161,11 +166,12 @@ inline std::vector<std::shared_ptr<lccl::MemoryDevice2DeviceSemaphore>> moreSema
   return s;
 }
 
-// Waits for the device to go idle, at most `seconds`. False if still busy.
-inline bool syncWithin(double seconds) {
+// Waits for `stream` (default: the legacy default stream) to drain, then for
+// the device to go idle, at most `seconds` for the stream. False if still busy.
+inline bool syncWithin(double seconds, cudaStream_t stream = nullptr) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   for (;;) {
-    const cudaError_t st = cudaStreamQuery(nullptr);
+    const cudaError_t st = cudaStreamQuery(stream);
     if (st == cudaSuccess) return cudaDeviceSynchronize() == cudaSuccess;
     if (st != cudaErrorNotReady) GT_CUDA(st);
     if (std::chrono::steady_clock::now() > deadline) return false;

@@ -6,8 +6,9 @@
 // elements per chunk, unaligned chunks, several hundred KiB per chunk, in
 // increasing order so the arena grows), each run twice with different data
 // (per-call epochs), outputs poisoned first and guarded past their end; an
-// in-place call of each out-of-place plan (except alltoall). Then one
-// CUDA-graph capture per plan, replayed with changed input.
+// in-place call of each out-of-place plan (except alltoall). Then a call on
+// a non-blocking stream and one CUDA-graph capture per plan, replayed with
+// changed input, and (out of place) replayed three times back to back.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -235,8 +236,8 @@ std::string verify(const Plan& p, const Shape& s, DataType t, ReduceOp op, int r
   return "";
 }
 
-std::string syncAndCheck(lccl::Executor& ex) {
-  if (!syncWithin(60)) {
+std::string syncAndCheck(lccl::Executor& ex, cudaStream_t stream = nullptr) {
+  if (!syncWithin(60, stream)) {
     ex.checkDeviceErrors();
     return "timed out waiting for the plan";
   }
@@ -260,7 +261,9 @@ std::string runTwice(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inE
   return "";
 }
 
-// Capture one call in a graph (after a warm-up call at the size), replay it with new data.
+// One call on a non-blocking stream, then that call captured in a graph and
+// replayed with new data (synchronised after each replay), then replayed
+// back to back.
 std::string runGraph(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inElems, DataType t,
                      ReduceOp op) {
   const Shape s = shapeOf(p, inElems, ctx.size);
@@ -269,20 +272,31 @@ std::string runGraph(Context& ctx, lccl::Executor& ex, const Plan& p, size_t inE
   GT_CUDA(cudaStreamCreateWithFlags(&st, cudaStreamNonBlocking));
   upload(p, s, t, ctx.rank, 3, b);
   ex.run(p, b.send, b.recv, s.count, t, op, st);
-  GT_CUDA(cudaStreamSynchronize(st));
+  std::string why = syncAndCheck(ex, st);
+  if (why.empty()) why = verify(p, s, t, op, ctx.rank, ctx.size, 3, b);
+  if (!why.empty()) why = "call on a non-blocking stream before capture: " + why;
   cudaGraph_t graph;
   cudaGraphExec_t exec;
   GT_CUDA(cudaStreamBeginCapture(st, cudaStreamCaptureModeGlobal));
   ex.run(p, b.send, b.recv, s.count, t, op, st);
   GT_CUDA(cudaStreamEndCapture(st, &graph));
   GT_CUDA(cudaGraphInstantiate(&exec, graph, 0));
-  std::string why;
   for (int seed = 4; seed <= 6 && why.empty(); ++seed) {
     upload(p, s, t, ctx.rank, seed, b);
     GT_CUDA(cudaGraphLaunch(exec, st));
-    why = syncAndCheck(ex);
+    why = syncAndCheck(ex, st);
     if (why.empty()) why = verify(p, s, t, op, ctx.rank, ctx.size, seed, b);
     if (!why.empty()) why = "replay with seed " + std::to_string(seed) + ": " + why;
+  }
+  // Replays back to back with no host synchronisation between them, so a
+  // rank may start the next replay while a peer is still in the previous
+  // one. Out of place only: the input stays the same, so must the output.
+  if (why.empty() && !p.inplace) {
+    upload(p, s, t, ctx.rank, 7, b);
+    for (int i = 0; i < 3; ++i) GT_CUDA(cudaGraphLaunch(exec, st));
+    why = syncAndCheck(ex, st);
+    if (why.empty()) why = verify(p, s, t, op, ctx.rank, ctx.size, 7, b);
+    if (!why.empty()) why = "three replays back to back with seed 7: " + why;
   }
   GT_CUDA(cudaGraphExecDestroy(exec));
   GT_CUDA(cudaGraphDestroy(graph));

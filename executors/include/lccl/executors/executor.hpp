@@ -59,7 +59,10 @@ bool callInPlace(plan::Collective collective, const void* send, const void* recv
 // synchronises the device and all ranks (collective, host-blocking, not
 // capturable in a CUDA graph). Every later call only enqueues work: no
 // allocation, no host synchronisation, CUDA-graph safe (LL flags and
-// semaphore counts live in device memory and advance in the kernel).
+// semaphore counts live in device memory and advance in the kernel; no
+// host-side state changes from call to call). A graph captures the arena's
+// addresses: after a call that grows the arena (or the private input copy),
+// graphs captured before it must not be replayed.
 //
 // Every rank must make the same calls in the same order with the same plans.
 // A plan is identified by its address and name: keep it alive and unchanged
