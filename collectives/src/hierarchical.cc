@@ -33,36 +33,62 @@ NodeLayout nodeLayout(const Communicator& c) {
 }
 
 // Port connections to the counterparts (ascending rank order on every rank),
-// each with region 0 = my stage and region 1 = that counterpart's slot; data
-// signals use semaphore 1, acks semaphore 2.
+// each with region kStageRegion = my stage and region kSlotRegion = that
+// counterpart's slot; data signals use semaphore kDataSemaphore, acks
+// kAckSemaphore (cross_node_plan.hpp). The buffers are allocated once the
+// transports are known: host-mapped pinned memory when any of them would
+// stage GPU memory with CUDA copies on the proxy thread (hierarchical.hpp).
 CrossNode::CrossNode(Communicator& c, const NodeLayout& layout)
     : layout_(layout), rank_(c.rank()) {
+  preloadPortKernels();
   service_ = std::make_shared<PortService>(c);
-  LCCL_CUDA_CHECK(cudaMalloc(&memory_, (layout.nodes + 1) * kPortChunkBytes));
-  args_.stage = static_cast<char*>(memory_);
-  args_.slots = args_.stage + kPortChunkBytes;
+  uint32_t conns[kMaxNodes] = {};
+  for (int m = 0; m < layout.nodes; ++m) {
+    if (m == layout.node) continue;
+    conns[m] = service_->connect(m * layout.nodeSize + layout.nodeRank);
+    hostMemory_ = hostMemory_ || service_->caps(conns[m]).proxyStagesGpuMemory;
+  }
+  const size_t bytes = static_cast<size_t>(layout.nodes + 1) * kPortChunkBytes;
+  char* host = nullptr;  // what the transports see
+  char* dev = nullptr;   // what the kernels see
+  if (hostMemory_) {
+    LCCL_CUDA_CHECK(cudaHostAlloc(&memory_, bytes, cudaHostAllocMapped | cudaHostAllocPortable));
+    void* d = nullptr;
+    LCCL_CUDA_CHECK(cudaHostGetDevicePointer(&d, memory_, 0));
+    host = static_cast<char*>(memory_);
+    dev = static_cast<char*>(d);
+  } else {
+    LCCL_CUDA_CHECK(cudaMalloc(&memory_, bytes));
+    host = dev = static_cast<char*>(memory_);
+  }
+  args_.stage = dev;
+  args_.slots = dev + kPortChunkBytes;
   args_.nodes = layout.nodes;
   args_.node = layout.node;
   args_.nranks = c.size();
   for (int m = 0; m < layout.nodes; ++m) {
     if (m == layout.node) continue;
-    const int peer = m * layout.nodeSize + layout.nodeRank;
-    const uint32_t conn = service_->connect(peer);
-    service_->registerMemory(conn, 0, args_.stage, kPortChunkBytes);
-    service_->registerMemory(conn, 1, args_.slots + m * kPortChunkBytes, kPortChunkBytes);
-    args_.data[m] = PortChannel(service_, conn, 1, 0, 1).deviceHandle();
-    args_.ack[m] = PortChannel(service_, conn, 2, 0, 2).deviceHandle();
+    const uint32_t conn = conns[m];
+    service_->registerMemory(conn, kStageRegion, host, kPortChunkBytes);
+    service_->registerMemory(conn, kSlotRegion, host + kPortChunkBytes + m * kPortChunkBytes,
+                             kPortChunkBytes);
+    args_.data[m] =
+        PortChannel(service_, conn, kSlotRegion, kStageRegion, kDataSemaphore).deviceHandle();
+    args_.ack[m] =
+        PortChannel(service_, conn, kAckSemaphore, kStageRegion, kAckSemaphore).deviceHandle();
   }
   service_->start();
   LCCL_INFO("cross-node collectives: node %d of %d, %d ranks per node, port channels to %d "
-            "counterparts", layout.node, layout.nodes, layout.nodeSize, layout.nodes - 1);
+            "counterparts, buffers in %s memory", layout.node, layout.nodes, layout.nodeSize,
+            layout.nodes - 1, hostMemory_ ? "host-mapped" : "device");
 }
 
 CrossNode::~CrossNode() {
   (void)cudaDeviceSynchronize();
-  service_->stop();
+  if (service_) service_->stop();
   service_.reset();
-  if (memory_) (void)cudaFree(memory_);
+  if (memory_ && hostMemory_) (void)cudaFreeHost(memory_);
+  else if (memory_) (void)cudaFree(memory_);
 }
 
 void CrossNode::finish(cudaStream_t stream, const char* call) {
@@ -74,10 +100,11 @@ void CrossNode::finish(cudaStream_t stream, const char* call) {
 
 void CrossNode::allReduce(char* buf, size_t bytes, DataType type, ReduceOp op,
                           cudaStream_t stream) {
-  size_t chunk = 0;
-  for (size_t off = 0; off < bytes; off += kPortChunkBytes, ++chunk) {
-    const size_t n = std::min(kPortChunkBytes, bytes - off);
-    launchPortSend(args_, buf + off, n, chunk > 0, stream);
+  const size_t chunks = portChunkCount(bytes);
+  if (chunks == 0) return;  // nothing sent, so no acks to wait for
+  for (size_t k = 0; k < chunks; ++k) {
+    const size_t off = portChunkOffset(k), n = portChunkSize(bytes, k);
+    launchPortSend(args_, buf + off, n, k > 0, stream);
     launchPortReduce(args_, buf + off, n, type, op, stream);
     launchPortAck(args_, stream);
   }
@@ -86,10 +113,11 @@ void CrossNode::allReduce(char* buf, size_t bytes, DataType type, ReduceOp op,
 
 void CrossNode::allGather(char* recv, size_t blockBytes, cudaStream_t stream) {
   const char* mine = recv + static_cast<size_t>(layout_.node) * blockBytes;
-  size_t chunk = 0;
-  for (size_t off = 0; off < blockBytes; off += kPortChunkBytes, ++chunk) {
-    const size_t n = std::min(kPortChunkBytes, blockBytes - off);
-    launchPortSend(args_, mine + off, n, chunk > 0, stream);
+  const size_t chunks = portChunkCount(blockBytes);
+  if (chunks == 0) return;
+  for (size_t k = 0; k < chunks; ++k) {
+    const size_t off = portChunkOffset(k), n = portChunkSize(blockBytes, k);
+    launchPortSend(args_, mine + off, n, k > 0, stream);
     launchPortUnpack(args_, recv, blockBytes, off, n, stream);
     launchPortAck(args_, stream);
   }

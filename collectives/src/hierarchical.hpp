@@ -28,7 +28,18 @@
 //   reduce / unpack  every block reads the slots;
 //   ack    thread 0 signals each counterpart's ack semaphore.
 // After the last chunk a kernel waits for the final acks, so a call leaves
-// no request or signal outstanding. Every wait is bounded.
+// no request or signal outstanding. Every wait is bounded and names the
+// counterpart (device waits: its rank and the semaphore id, cross_node_plan.hpp).
+//
+// The send kernel spins until the counterparts' data arrive, which needs the
+// proxies of both sides to make progress meanwhile. So the proxy must never
+// call CUDA on this path: with a transport that stages GPU memory through the
+// proxy (TCP), the stage and slots are host-mapped pinned memory (the kernels
+// reach them over PCIe, the proxy sends and receives them in place). A CUDA
+// copy on the proxy thread would queue behind any call that waits for the
+// device under the context lock (the first launch of a lazily loaded kernel,
+// e.g. the reduce kernel right after the send kernel), and neither side's
+// data would ever leave. The port kernels are also loaded at setup.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -36,6 +47,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "cross_node_plan.hpp"
 #include "lccl/collectives.hpp"
 #include "lccl/communicator.hpp"
 #include "lccl/primitives/port_channel_device.hpp"
@@ -43,15 +55,12 @@
 
 namespace lccl::detail {
 
-constexpr int kMaxNodes = 8;
-constexpr size_t kPortChunkBytes = 4u << 20;  // per stage / slot; a multiple of every type size
-
 // Passed by value to the port kernels.
 struct PortArgs {
   PortChannelDeviceHandle data[kMaxNodes];  // index = node; [node] unused
   PortChannelDeviceHandle ack[kMaxNodes];
-  char* stage;  // my outgoing chunk (region 0 of every connection)
-  char* slots;  // node m's chunk lands at slots + m * kPortChunkBytes (region 1)
+  char* stage;  // my outgoing chunk (region kStageRegion of every connection)
+  char* slots;  // node m's chunk lands at slots + m * kPortChunkBytes (region kSlotRegion)
   int nodes;
   int node;
   int nranks;  // all ranks: Avg divides by it
@@ -86,11 +95,13 @@ class CrossNode {
   NodeLayout layout_;
   int rank_ = -1;
   std::shared_ptr<PortService> service_;
-  void* memory_ = nullptr;  // stage + slots
+  void* memory_ = nullptr;    // stage + slots (host view when hostMemory_)
+  bool hostMemory_ = false;   // host-mapped pinned, else device memory
   PortArgs args_{};
 };
 
 // Kernel launchers (port_kernels.cu).
+void preloadPortKernels();  // loads every port kernel now (lazy module loading)
 void launchPortSend(const PortArgs& a, const char* src, size_t bytes, bool waitAcks, cudaStream_t s);
 void launchPortReduce(const PortArgs& a, char* buf, size_t bytes, DataType type, ReduceOp op,
                       cudaStream_t s);

@@ -3,6 +3,7 @@
 #include "hierarchical.hpp"
 #include "launch.hpp"
 #include "lccl/collectives/reduce.cuh"
+#include "lccl/errors.hpp"
 
 namespace lccl::detail {
 namespace {
@@ -77,13 +78,13 @@ __global__ void __launch_bounds__(kWorkThreads) portReduce(const __grid_constant
 __global__ void __launch_bounds__(kWorkThreads) portUnpack(const __grid_constant__ PortArgs a,
                                                            char* recv, size_t blockBytes,
                                                            size_t offset, size_t bytes) {
+  const PortSlice s = portUnpackSlice(bytes, gridDim.x, blockIdx.x);
+  if (s.bytes == 0) return;
   for (int m = 0; m < a.nodes; ++m) {
     if (isMe(a, m)) continue;
     const char* src = a.slots + m * kPortChunkBytes;
     char* dst = recv + static_cast<size_t>(m) * blockBytes + offset;
-    const size_t per = ((bytes + gridDim.x - 1) / gridDim.x + 15) / 16 * 16;
-    const size_t begin = per * blockIdx.x;
-    if (begin < bytes) blockCopyBytes(dst + begin, src + begin, per < bytes - begin ? per : bytes - begin);
+    blockCopyBytes(dst + s.begin, src + s.begin, s.bytes);
   }
 }
 
@@ -94,9 +95,24 @@ __global__ void portAck(const __grid_constant__ PortArgs a) {
 
 __global__ void portWaitAcks(const __grid_constant__ PortArgs a) { (void)waitEach(a, a.ack); }
 
-int workBlocks(size_t bytes) {
-  const size_t b = (bytes + kWorkThreads * 16 - 1) / (kWorkThreads * 16);
-  return static_cast<int>(b < 1 ? 1 : (b > kMaxWorkBlocks ? kMaxWorkBlocks : b));
+int workBlocks(size_t bytes) { return portWorkBlocks(bytes, kWorkThreads, kMaxWorkBlocks); }
+
+// Forces the load of a kernel (cudaFuncGetAttributes loads it under lazy
+// module loading), so that no launch of the cross-node path loads a module
+// while a port kernel of the same call spins on the device.
+template <typename K>
+void preload(K* kernel) {
+  cudaFuncAttributes attr{};
+  LCCL_CUDA_CHECK(cudaFuncGetAttributes(&attr, reinterpret_cast<const void*>(kernel)));
+}
+
+template <typename T>
+void preloadReduce() {
+  preload(portReduce<T, ReduceOp::Sum>);
+  preload(portReduce<T, ReduceOp::Prod>);
+  preload(portReduce<T, ReduceOp::Max>);
+  preload(portReduce<T, ReduceOp::Min>);
+  preload(portReduce<T, ReduceOp::Avg>);
 }
 
 template <typename T, ReduceOp Op>
@@ -118,6 +134,25 @@ void reduceOp(const PortArgs& a, char* buf, size_t bytes, ReduceOp op, cudaStrea
 }
 
 }  // namespace
+
+void preloadPortKernels() {
+  preload(portSend);
+  preload(portUnpack);
+  preload(portAck);
+  preload(portWaitAcks);
+  preloadReduce<int8_t>();
+  preloadReduce<uint8_t>();
+  preloadReduce<int32_t>();
+  preloadReduce<uint32_t>();
+  preloadReduce<int64_t>();
+  preloadReduce<uint64_t>();
+  preloadReduce<__half>();
+  preloadReduce<float>();
+  preloadReduce<double>();
+  preloadReduce<__nv_bfloat16>();
+  preloadReduce<__nv_fp8_e4m3>();
+  preloadReduce<__nv_fp8_e5m2>();
+}
 
 void launchPortSend(const PortArgs& a, const char* src, size_t bytes, bool waitAcks, cudaStream_t s) {
   portSend<<<1, kSendThreads, 0, s>>>(a, src, bytes, waitAcks);

@@ -24,6 +24,10 @@ struct TransportCaps {
   bool atomics = false;           // ... including system-scope atomics
   bool copyEngine = false;        // write() runs on the copy engine (no SMs used)
   bool needsProxy = false;        // device-initiated transfers go through a host proxy
+  // GPU regions are copied through host buffers by the proxy thread (CUDA
+  // copies there): a kernel that spins on such a transfer must not share the
+  // device with a CUDA call that waits for the device (docs/port-channels.md).
+  bool proxyStagesGpuMemory = false;
 };
 
 // Capabilities of a transport that moves data through the host proxy (TCP,

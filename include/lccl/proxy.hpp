@@ -157,6 +157,7 @@ class PortService {
   void registerMemory(uint32_t connection, uint32_t id, void* ptr, size_t bytes);
   Semaphore semaphore(uint32_t connection, uint32_t id) const;
   int peer(uint32_t connection) const;
+  const TransportCaps& caps(uint32_t connection) const;
   uint32_t connections() const;
 
   // Starts the proxy. Collective with the peers of connections whose

@@ -142,6 +142,11 @@ int PortService::peer(uint32_t connection) const {
   return impl_->peers[connection];
 }
 
+const TransportCaps& PortService::caps(uint32_t connection) const {
+  impl_->checkConnection("PortService.caps", connection);
+  return impl_->transports[connection]->caps();
+}
+
 uint32_t PortService::connections() const { return static_cast<uint32_t>(impl_->peers.size()); }
 // Keys for transports that need them: send every connection's, then receive
 // (bootstrap sends do not wait for the receiver).

@@ -313,6 +313,12 @@ void Communicator::checkDeviceErrors() const {
                  s->rank, s->peer};
   if (kind == DeviceErrorKind::Aborted)
     throw RemoteError(site, "device work was aborted");
+  if (s->peer < 0)  // a port-channel FIFO push: the waiter is this rank's own proxy
+    throw TimeoutError(site, "this rank's proxy did not free a slot of request FIFO " +
+                                 std::to_string(s->objectId) + " within " +
+                                 std::to_string(s->waitedNs / 1000000) + " ms (request " +
+                                 std::to_string(s->expected) + ", proxy at " +
+                                 std::to_string(s->observed) + "): proxy stalled or stopped");
   throw TimeoutError(site, "peer " + std::to_string(s->peer) + " did not signal object " +
                                std::to_string(s->objectId) + " within " +
                                std::to_string(s->waitedNs / 1000000) + " ms (expected " +

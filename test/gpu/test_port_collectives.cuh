@@ -3,7 +3,8 @@
 // inside a node, TCP port channels between them. AllReduce and AllGather
 // against a CPU reference, outputs poisoned first and guarded past their end,
 // integer-valued inputs (exact whatever the order of reduction), compared bit
-// for bit; collectives without a multi-node path must throw lccl::Error.
+// for bit; collectives without a multi-node path must throw lccl::Error. The
+// first non-empty call has a never-launched kernel queued right behind it.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -81,7 +82,15 @@ inline std::string hierName(const HierCase& c) {
 
 constexpr size_t kHierGuard = 64;
 
-inline std::string runHierCase(Context& ctx, lccl::Collectives& coll, const HierCase& c) {
+// Launched on the same stream right behind the first non-empty cross-node
+// call, whose port kernels are still spinning: the launch loads this kernel
+// lazily, which waits for the device while holding the CUDA context. The
+// cross-node path must keep moving meanwhile (its proxy makes no CUDA call);
+// it once deadlocked exactly here with the reduce kernel in this role.
+__global__ void lazilyLoadedBehindTheCollective(int* flag) { *flag = 1; }
+
+inline std::string runHierCase(Context& ctx, lccl::Collectives& coll, const HierCase& c,
+                               bool launchBehind = false) {
   const int n = ctx.size, r = ctx.rank;
   const size_t es = lccl::dataTypeSize(c.type);
   const size_t outElems = c.gather ? c.count * n : c.count;
@@ -98,10 +107,21 @@ inline std::string runHierCase(Context& ctx, lccl::Collectives& coll, const Hier
   } else {
     send.upload(in.data(), in.size());
   }
+  DeviceBuffer flag(sizeof(int));
+  flag.fill(0);
   if (c.gather) coll.allGather(sendPtr, recv.get(), c.count, c.type, nullptr);
   else coll.allReduce(sendPtr, recv.get(), c.count, c.type, c.op, nullptr);
+  if (launchBehind) {
+    lazilyLoadedBehindTheCollective<<<1, 1>>>(flag.as<int>());
+    GT_CUDA(cudaGetLastError());
+  }
   if (!syncWithin(120)) return "timed out waiting for the collective";
   ctx.comm->checkDeviceErrors();
+  if (launchBehind) {
+    int f = 0;
+    GT_CUDA(cudaMemcpy(&f, flag.get(), sizeof f, cudaMemcpyDeviceToHost));
+    if (f != 1) return "the kernel launched behind the collective did not run";
+  }
   const std::vector<uint8_t> got = recv.download();
   std::vector<uint8_t> want(es);
   for (size_t i = 0; i < outElems; ++i) {
@@ -165,13 +185,17 @@ inline void testHierarchicalCollectives(gputest::Context& ctx) {
   if (!report(ctx, "hier setup (" + std::to_string(ctx.comm->nodeCount()) + " nodes)",
               why.empty(), why))
     return;
+  bool first = true;  // the first non-empty call gets a lazily loaded kernel behind it
   for (const HierCase& c : hierCases()) {
+    const bool behind = first && c.count > 0;
+    if (behind) first = false;
     try {
-      why = runHierCase(ctx, *coll, c);
+      why = runHierCase(ctx, *coll, c, behind);
     } catch (const std::exception& e) {
       why = std::string("exception: ") + e.what();
     }
-    if (!report(ctx, hierName(c), why.empty(), why)) return;  // state unknown after a failure
+    const std::string name = hierName(c) + (behind ? " + lazily loaded kernel behind it" : "");
+    if (!report(ctx, name, why.empty(), why)) return;  // state unknown after a failure
   }
   try {
     why = checkUnsupportedThrows(*coll, ctx.size);

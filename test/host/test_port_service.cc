@@ -84,6 +84,7 @@ void serviceRank(const std::shared_ptr<lccl::Bootstrap>& boot) {
     for (size_t i = 0; i < kBytes; ++i) out[p][i] = byteOf(r, p, i);
     conn[p] = svc.connect(p, "tcp");
     EXPECT_EQ(svc.peer(conn[p]), p);
+    EXPECT_TRUE(svc.caps(conn[p]).proxyStagesGpuMemory);
     svc.registerMemory(conn[p], 0, out[p].data(), kBytes);
     svc.registerMemory(conn[p], 1, in[p].data(), kBytes);
   }

@@ -266,6 +266,7 @@ TEST(PortTcp, ConnectsThroughTheBootstrap) {
   for (auto& e : errs) ASSERT_FALSE(e) << boottest::what(e);
   EXPECT_TRUE(ts[0]->caps().needsProxy);
   EXPECT_FALSE(ts[0]->caps().directLoadStore);
+  EXPECT_TRUE(ts[0]->caps().proxyStagesGpuMemory);  // GPU regions: CUDA copies on the proxy
   EXPECT_EQ(ts[1]->remoteRank(), 0);
   std::vector<char> a(256, 'a'), b(256, 0);
   uint64_t sem = 0;

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace lccl::detail {
 
@@ -48,16 +49,27 @@ TcpStaging::~TcpStaging() {
   if (tx_) (void)gpuFreeHost(tx_);
 }
 
-void TcpStaging::copy(void* dst, const void* src, size_t n, const ErrorSite& site) {
+void TcpStaging::copy(void* dst, const void* src, size_t n, const ErrorSite& site,
+                      std::chrono::milliseconds timeout) {
   if (n == 0) return;
   if (hostOnly_) {
     std::memcpy(dst, src, n);
     return;
   }
+  const std::string what = "staging copy of " + std::to_string(n) + " bytes";
   gpuError_t st = gpuMemcpyAsync(dst, src, n, gpuMemcpyDefault, stream_);
-  if (st == gpuSuccess) st = gpuStreamSynchronize(stream_);
-  if (st != gpuSuccess)
-    throw CudaError(site, "staging copy of " + std::to_string(n) + " bytes", static_cast<int>(st));
+  if (st != gpuSuccess) throw CudaError(site, what, static_cast<int>(st));
+  // Bounded wait: poll the stream instead of an unbounded synchronize.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (uint32_t polls = 0;; ++polls) {
+    st = gpuStreamQuery(stream_);
+    if (st == gpuSuccess) return;
+    if (st != gpuErrorNotReady) throw CudaError(site, what, static_cast<int>(st));
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw TimeoutError(site, what + " not finished within " + std::to_string(timeout.count()) +
+                                   " ms (device stalled?)");
+    if (polls >= 64) std::this_thread::yield();
+  }
 }
 
 }  // namespace lccl::detail

@@ -10,9 +10,16 @@
 //
 // The stream is non-blocking: it never waits for work on the legacy default
 // stream (where a kernel may be spinning on the very signal this copy
-// precedes).
+// precedes). It still needs the CUDA context: while another thread holds it
+// waiting for the device (the first launch of a lazily loaded kernel,
+// cudaDeviceSynchronize, ...) and a kernel spins on this copy's signal, the
+// copy cannot even be enqueued until that kernel's device wait times out.
+// Users that spin on port transfers of GPU memory over TCP keep such calls
+// off the device meanwhile; the hierarchical collectives avoid the copies
+// altogether (host-mapped buffers, collectives/src/hierarchical.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 
 #include "lccl/errors.hpp"
@@ -36,8 +43,10 @@ class TcpStaging {
   size_t chunkBytes() const { return bytes_; }
   char* tx() const { return tx_; }
   char* rx() const { return rx_; }
-  // Copies n bytes (device <-> pinned host) on the staging stream and waits.
-  void copy(void* dst, const void* src, size_t n, const ErrorSite& site);
+  // Copies n bytes (device <-> pinned host) on the staging stream and waits
+  // at most `timeout` for it (TimeoutError naming `site`'s rank and peer).
+  void copy(void* dst, const void* src, size_t n, const ErrorSite& site,
+            std::chrono::milliseconds timeout);
 
  private:
   size_t bytes_ = 0;

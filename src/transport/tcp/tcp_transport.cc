@@ -57,7 +57,9 @@ void setNoDelay(int fd) {
 }  // namespace
 
 TransportCaps TcpPortTransport::makeCaps() {
-  return proxiedTransportCaps("tcp");
+  TransportCaps c = proxiedTransportCaps("tcp");
+  c.proxyStagesGpuMemory = true;  // tcp_staging.hpp
+  return c;
 }
 
 TcpPortTransport::TcpPortTransport(boot::Fd socket, int rank, int peer,
@@ -192,7 +194,7 @@ void TcpPortTransport::sendStaged(uint32_t id, uint64_t offset, const char* src,
   sendBytes(&h, sizeof h, nullptr, 0);
   for (uint64_t done = 0; done < size;) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(st.chunkBytes(), size - done));
-    st.copy(st.tx(), src + done, n, site("tcp.put"));
+    st.copy(st.tx(), src + done, n, site("tcp.put"), timeout_);
     sendBytes(st.tx(), n, nullptr, 0);
     done += n;
   }
@@ -311,7 +313,7 @@ bool TcpPortTransport::receiveStaged() {
   rx_.staged += got;
   rx_.left -= got;
   if (rx_.staged == st.chunkBytes() || rx_.left == 0) {
-    st.copy(rx_.deviceDst, st.rx(), rx_.staged, site("tcp.recv"));
+    st.copy(rx_.deviceDst, st.rx(), rx_.staged, site("tcp.recv"), timeout_);
     rx_.deviceDst += rx_.staged;
     rx_.staged = 0;
     if (rx_.left == 0) rx_.deviceDst = nullptr;
