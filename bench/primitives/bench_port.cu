@@ -136,11 +136,16 @@ double pingPongOnce(PortBench& b, int peer, bool initiator) {
   return ns / 1e3 / b.opt.iters;  // round trip, microseconds
 }
 
+// The transport the connections really use (a forced one may have fallen back).
+const char* usedTransport(const PortBench& b) {
+  return b.service->connections() > 0 ? b.service->caps(0).transport : "none";
+}
+
 void benchRoundTrip(PortBench& b) {
   const int rank = b.comm->rank();
   if (rank == 0) {
     std::printf("\n# proxy round trip over %s, us (median of %d x %d ping-pongs, 1 GPU thread/side)\n",
-                lccl::portTransportName(lccl::transportChoice()), b.opt.repeats, b.opt.iters);
+                usedTransport(b), b.opt.repeats, b.opt.iters);
     std::printf("%6s %6s %12s %12s\n", "src", "dst", "round_trip", "one_way");
   }
   for (int q = 1; q < b.comm->size(); ++q) {
@@ -180,7 +185,7 @@ void benchPutBandwidth(PortBench& b) {
   const int rank = b.comm->rank();
   if (rank == 0) {
     std::printf("\n# port put bandwidth (GPU -> GPU over %s, staged), median of %d\n",
-                lccl::portTransportName(lccl::transportChoice()), b.opt.repeats);
+                usedTransport(b), b.opt.repeats);
     std::printf("%6s %6s %12s %10s\n", "src", "dst", "bytes", "GB/s");
   }
   for (int q = 1; q < b.comm->size(); ++q)
