@@ -32,7 +32,8 @@ void PerfContext::say(const char* fmt, ...) const {
 
 DeviceBuffer::DeviceBuffer(size_t bytes, bool shareable) : bytes_(bytes), shareable_(shareable) {
   void* p = nullptr;
-  if (shareable) p = lccl::gpuAllocShareable(bytes);
+  if (shareable) bytes_ = (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);  // whole 2 MiB pages
+  if (shareable) p = lccl::gpuAllocShareable(bytes_);
   else PERF_CUDA(cudaMalloc(&p, bytes));
   ptr_ = static_cast<char*>(p);
 }

@@ -173,8 +173,7 @@ class NcclBackend : public Backend {
     MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, comm);
     check(api_->commInitRank(&comm_, size, id, rank), "ncclCommInitRank");
   }
-  ~NcclBackend() override {
-    deregisterWindows();
+  ~NcclBackend() override {  // windows still registered go with the communicator
     if (comm_) api_->commDestroy(comm_);
   }
 
@@ -205,13 +204,15 @@ class NcclBackend : public Backend {
   // Symmetric windows (NCCL 2.27+), where this NCCL has them.
   std::string registerWindows(void* send, void* recv, size_t bytes) override {
     if (!api_->windowRegister || !api_->windowDeregister) return "this NCCL has no ncclCommWindowRegister";
-    check(api_->windowRegister(comm_, send, bytes, &windows_[0], NCCL_WIN_COLL_SYMMETRIC), "ncclCommWindowRegister");
-    check(api_->windowRegister(comm_, recv, bytes, &windows_[1], NCCL_WIN_COLL_SYMMETRIC), "ncclCommWindowRegister");
+    for (int i = 0; i < 2; ++i) {
+      const ncclResult_t r = api_->windowRegister(comm_, i ? recv : send, bytes, &windows_[i], NCCL_WIN_COLL_SYMMETRIC);
+      if (r != ncclSuccess) return std::string("ncclCommWindowRegister: ") + api_->getErrorString(r);
+    }
     return "";
   }
   void deregisterWindows() override {
     if (!windows_[0] && !windows_[1]) return;
-    PERF_CUDA(cudaDeviceSynchronize());
+    (void)cudaDeviceSynchronize();
     for (auto& w : windows_)
       if (w) api_->windowDeregister(comm_, w), w = nullptr;
   }

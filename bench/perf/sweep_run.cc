@@ -1,6 +1,7 @@
 // sweep_run.cc — the nccl-tests table: every size, lccl then NCCL, out of place then in place.
 #include <algorithm>
 #include <map>
+#include <cstdio>
 
 #include "lccl_perf/check.hpp"
 #include "context.hpp"
@@ -48,10 +49,13 @@ class Sweep {
     for (const LibSlot& l : ctx.libs) summaries_.push_back(LibSummary{l.name});
     if (ctx.opts.window) registerWindows();
   }
-  ~Sweep() {
+  ~Sweep() {  // before the buffers go
     if (!ctx_.opts.window) return;
-    for (LibSlot& l : ctx_.libs)
-      if (l.backend) l.backend->deregisterWindows();
+    for (LibSlot& l : ctx_.libs) try {
+        if (l.backend) l.backend->deregisterWindows();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "lccl-perf: %s: window deregistration: %s\n", l.name.c_str(), e.what());
+      }
   }
   int run();
 
