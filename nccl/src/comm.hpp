@@ -37,7 +37,7 @@ struct ncclWindow_vidmem {  // what ncclCommWindowRegister hands out
   void* buff;
   size_t size;
   int flags;
-  uint64_t window;  // Collectives::WindowHandle (0: an empty window, not registered)
+  uint64_t window;  // Collectives::WindowHandle (0: recorded only, not registered)
 };
 
 struct ncclComm {

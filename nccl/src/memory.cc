@@ -89,7 +89,9 @@ LCCL_NCCL_API(ncclResult_t, ncclCommWindowRegister, ncclComm_t comm, void* buff,
     if (delegated(c))
       return real().pass(real().need(real().ncclCommWindowRegister, call)(c.real, buff, size, win, winFlags),
                          call, c.real);
-    if (size == 0)  // nothing to map: an empty window, never used zero-copy
+    // Only symmetric windows promise the same offsets on every rank (what the
+    // zero-copy path needs); others, and empty ones, are recorded only.
+    if (size == 0 || (winFlags & NCCL_WIN_COLL_SYMMETRIC) == 0)
       *win = new ncclWindow_vidmem{buff, size, winFlags, 0};
     else
       *win = new ncclWindow_vidmem{buff, size, winFlags, c.coll->registerWindow(buff, size)};
