@@ -42,6 +42,10 @@ class Backend {
   // Sends `count` elements to sendPeer and receives as many from recvPeer, as one group.
   virtual void sendRecv(const void* send, void* recv, size_t count, DType t, int sendPeer, int recvPeer,
                         cudaStream_t s) = 0;
+  // --window 1: registers the two buffers as windows (collective); returns ""
+  // or why they stay unregistered. deregisterWindows undoes it (collective).
+  virtual std::string registerWindows(void* send, void* recv, size_t bytes) { return "not supported"; }
+  virtual void deregisterWindows() {}
 };
 
 // One operation as the table runs it: buffers already offset for in-place runs.

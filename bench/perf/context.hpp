@@ -38,10 +38,11 @@ struct PerfContext {
   void say(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
 };
 
-// cudaMalloc'ed memory freed on scope exit.
+// cudaMalloc'ed memory (shareable: lccl::gpuAllocShareable, what ncclMemAlloc
+// returns, so that it can be registered as a window) freed on scope exit.
 class DeviceBuffer {
  public:
-  explicit DeviceBuffer(size_t bytes);
+  explicit DeviceBuffer(size_t bytes, bool shareable = false);
   ~DeviceBuffer();
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -51,6 +52,7 @@ class DeviceBuffer {
  private:
   char* ptr_ = nullptr;
   size_t bytes_ = 0;
+  bool shareable_ = false;
 };
 
 int runSweep(PerfContext& ctx);  // the nccl-tests table; returns the exit code

@@ -33,12 +33,23 @@ class LcclBackend : public Backend {
     comm_ = std::make_shared<lccl::Communicator>(bootstrap, device);
     coll_ = std::make_unique<lccl::Collectives>(comm_);
   }
-  ~LcclBackend() override {
+  ~LcclBackend() override {  // windows still registered go with the Collectives
     coll_.reset();  // before the communicator it uses
     comm_.reset();
   }
 
   const char* name() const override { return "lccl"; }
+
+  std::string registerWindows(void* send, void* recv, size_t bytes) override {
+    windows_[0] = coll_->registerWindow(send, bytes);
+    windows_[1] = coll_->registerWindow(recv, bytes);
+    return "";
+  }
+  void deregisterWindows() override {
+    if (windows_[0] == 0) return;
+    (void)cudaDeviceSynchronize();
+    for (auto& w : windows_) coll_->deregisterWindow(w), w = 0;
+  }
   std::string version() const override { return LCCL_VERSION_STRING; }
 
   void allReduce(const void* s, void* r, size_t n, DType t, ROp op, cudaStream_t st) override {
@@ -78,6 +89,7 @@ class LcclBackend : public Backend {
  private:
   std::shared_ptr<lccl::Communicator> comm_;
   std::unique_ptr<lccl::Collectives> coll_;
+  lccl::Collectives::WindowHandle windows_[2] = {0, 0};
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "context.hpp"
 #include "lccl/gpu.hpp"
+#include "lccl/memory.hpp"
 #include "lccl/version.hpp"
 
 namespace lccl::perf {
@@ -29,14 +30,17 @@ void PerfContext::say(const char* fmt, ...) const {
   va_end(ap);
 }
 
-DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
+DeviceBuffer::DeviceBuffer(size_t bytes, bool shareable) : bytes_(bytes), shareable_(shareable) {
   void* p = nullptr;
-  PERF_CUDA(cudaMalloc(&p, bytes));
+  if (shareable) bytes_ = (bytes + (2u << 20) - 1) / (2u << 20) * (2u << 20);  // whole 2 MiB pages
+  if (shareable) p = lccl::gpuAllocShareable(bytes_);
+  else PERF_CUDA(cudaMalloc(&p, bytes));
   ptr_ = static_cast<char*>(p);
 }
 
 DeviceBuffer::~DeviceBuffer() {
-  if (ptr_) cudaFree(ptr_);
+  if (ptr_ && shareable_) lccl::gpuFreeShareable(ptr_);
+  else if (ptr_) cudaFree(ptr_);
 }
 
 namespace {

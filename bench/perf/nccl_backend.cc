@@ -35,6 +35,8 @@ using AlltoAllFn = AllGatherFn;
 using SendFn = ncclResult_t (*)(const void*, size_t, ncclDataType_t, int, ncclComm_t, cudaStream_t);
 using RecvFn = ncclResult_t (*)(void*, size_t, ncclDataType_t, int, ncclComm_t, cudaStream_t);
 using GroupFn = ncclResult_t (*)();
+using WindowRegisterFn = ncclResult_t (*)(ncclComm_t, void*, size_t, ncclWindow_t*, int);
+using WindowDeregisterFn = ncclResult_t (*)(ncclComm_t, ncclWindow_t);
 
 static_assert(std::is_same_v<GetVersionFn, decltype(&ncclGetVersion)>);
 static_assert(std::is_same_v<CommInitRankFn, decltype(&ncclCommInitRank)>);
@@ -69,6 +71,8 @@ struct NcclApi {
   RecvFn recv = nullptr;
   GroupFn groupStart = nullptr;
   GroupFn groupEnd = nullptr;
+  WindowRegisterFn windowRegister = nullptr;      // optional (2.27+)
+  WindowDeregisterFn windowDeregister = nullptr;
 };
 
 template <class Fn>
@@ -94,6 +98,8 @@ void bindAll(NcclApi& a) {
   bind(a.handle, "ncclRecv", a.recv, true);
   bind(a.handle, "ncclGroupStart", a.groupStart, true);
   bind(a.handle, "ncclGroupEnd", a.groupEnd, true);
+  bind(a.handle, "ncclCommWindowRegister", a.windowRegister, false);
+  bind(a.handle, "ncclCommWindowDeregister", a.windowDeregister, false);
 }
 
 std::vector<std::string> expand(const std::string& pattern) {
@@ -167,7 +173,7 @@ class NcclBackend : public Backend {
     MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, comm);
     check(api_->commInitRank(&comm_, size, id, rank), "ncclCommInitRank");
   }
-  ~NcclBackend() override {
+  ~NcclBackend() override {  // windows still registered go with the communicator
     if (comm_) api_->commDestroy(comm_);
   }
 
@@ -195,6 +201,22 @@ class NcclBackend : public Backend {
   void allToAllv(const void* s, const AlltoallvArgs& a, void* r, DType t, cudaStream_t st) override;
   void sendRecv(const void* s, void* r, size_t n, DType t, int sendPeer, int recvPeer, cudaStream_t st) override;
 
+  // Symmetric windows (NCCL 2.27+), where this NCCL has them.
+  std::string registerWindows(void* send, void* recv, size_t bytes) override {
+    if (!api_->windowRegister || !api_->windowDeregister) return "this NCCL has no ncclCommWindowRegister";
+    for (int i = 0; i < 2; ++i) {
+      const ncclResult_t r = api_->windowRegister(comm_, i ? recv : send, bytes, &windows_[i], NCCL_WIN_COLL_SYMMETRIC);
+      if (r != ncclSuccess) return std::string("ncclCommWindowRegister: ") + api_->getErrorString(r);
+    }
+    return "";
+  }
+  void deregisterWindows() override {
+    if (!windows_[0] && !windows_[1]) return;
+    (void)cudaDeviceSynchronize();
+    for (auto& w : windows_)
+      if (w) api_->windowDeregister(comm_, w), w = nullptr;
+  }
+
  private:
   static ncclDataType_t nt(DType t) { return static_cast<ncclDataType_t>(static_cast<int>(t)); }
   static ncclRedOp_t nop(ROp op) { return static_cast<ncclRedOp_t>(static_cast<int>(op)); }
@@ -206,6 +228,7 @@ class NcclBackend : public Backend {
   std::shared_ptr<NcclApi> api_;
   ncclComm_t comm_ = nullptr;
   int nranks_ = 0;
+  ncclWindow_t windows_[2] = {nullptr, nullptr};
 };
 
 void NcclBackend::check(ncclResult_t r, const char* call) const {

@@ -1,6 +1,7 @@
 // sweep_run.cc — the nccl-tests table: every size, lccl then NCCL, out of place then in place.
 #include <algorithm>
 #include <map>
+#include <cstdio>
 
 #include "lccl_perf/check.hpp"
 #include "context.hpp"
@@ -42,9 +43,19 @@ size_t bufferBytes(const PerfOptions& o, int nranks) {
 class Sweep {
  public:
   explicit Sweep(PerfContext& ctx)
-      : ctx_(ctx), timer_(ctx.comm, ctx.stream), send_(bufferBytes(ctx.opts, ctx.nranks)),
-        recv_(send_.bytes()) {
+      : ctx_(ctx), timer_(ctx.comm, ctx.stream),
+        send_(bufferBytes(ctx.opts, ctx.nranks), ctx.opts.window != 0),
+        recv_(send_.bytes(), ctx.opts.window != 0) {
     for (const LibSlot& l : ctx.libs) summaries_.push_back(LibSummary{l.name});
+    if (ctx.opts.window) registerWindows();
+  }
+  ~Sweep() {  // before the buffers go
+    if (!ctx_.opts.window) return;
+    for (LibSlot& l : ctx_.libs) try {
+        if (l.backend) l.backend->deregisterWindows();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "lccl-perf: %s: window deregistration: %s\n", l.name.c_str(), e.what());
+      }
   }
   int run();
 
@@ -56,6 +67,7 @@ class Sweep {
   void prepare(const CollCall& call, const Reference& ref, bool inPlace);
   void report(const Series& s, const CollCounts& k, ResultCell cells[][2]);
   void startSeries(const Series& s);
+  void registerWindows();
   void reportFailure(const LibSlot& lib, const CollCall& call, bool inPlace, const std::string& msg);
 
   PerfContext& ctx_;
@@ -76,6 +88,16 @@ int Sweep::run() {
     wrong += s.wrong;
   }
   return wrong ? 1 : 0;
+}
+
+// --window 1: every library registers both buffers (each rank the same way).
+void Sweep::registerWindows() {
+  for (LibSlot& l : ctx_.libs) {
+    if (!l.backend) continue;
+    const std::string why = l.backend->registerWindows(send_.get(), recv_.get(), send_.bytes());
+    if (why.empty()) ctx_.say("# %s: send and receive buffers registered as windows\n", l.name.c_str());
+    else ctx_.say("# %s: buffers not registered as windows: %s\n", l.name.c_str(), why.c_str());
+  }
 }
 
 void Sweep::startSeries(const Series& s) {

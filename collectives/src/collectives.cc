@@ -43,14 +43,15 @@ static void checkNodePeers(const Communicator& c, const detail::NodeLayout& nl) 
 }
 
 // exchangeMemory restricted to my node; index = index in the node.
-std::vector<RegisteredMemory> Collectives::Impl::exchangeInNode(const RegisteredMemory& mine) {
+std::vector<RegisteredMemory> Collectives::Impl::exchangeInNode(const RegisteredMemory& mine,
+                                                               int tag) {
   Communicator& c = *comm;
   const int first = nodes.node * nodes.nodeSize;
   std::vector<RegisteredMemory> out(nranks);
   for (int i = 0; i < nranks; ++i)
-    if (i != rank) c.sendMemory(mine, first + i, detail::kCollTagBase);
+    if (i != rank) c.sendMemory(mine, first + i, tag);
   for (int i = 0; i < nranks; ++i)
-    out[i] = i == rank ? mine : c.recvMemory(first + i, detail::kCollTagBase);
+    out[i] = i == rank ? mine : c.recvMemory(first + i, tag);
   return out;
 }
 
@@ -115,6 +116,35 @@ Collectives::~Collectives() {
   if (impl_->preMulBuf) (void)cudaFree(impl_->preMulBuf);
   if (impl_->p2pTable) (void)cudaFree(impl_->p2pTable);
   if (impl_->p2pState) (void)cudaFree(impl_->p2pState);
+}
+
+// Bootstrap tag of the window exchanges (apart from setup's).
+constexpr int kWindowTag = detail::kCollTagBase + 1;
+
+Collectives::WindowHandle Collectives::registerWindow(void* ptr, size_t bytes) {
+  Impl& m = *impl_;
+  const ErrorSite site{"registerWindow", m.worldRank};
+  if (ptr == nullptr || bytes == 0) throw InvalidArgumentError(site, "null or empty window");
+  Impl::Window w{m.nextWindowId++, {reinterpret_cast<uintptr_t>(ptr), bytes}, {}};
+  w.peers = m.exchangeInNode(m.comm->registerMemory(ptr, bytes), kWindowTag);
+  m.comm->bootstrap().barrier();
+  m.windows.push_back(std::move(w));
+  LCCL_INFO("registerWindow %llu: %zu bytes", static_cast<unsigned long long>(m.windows.back().id),
+            bytes);
+  return m.windows.back().id;
+}
+
+void Collectives::deregisterWindow(WindowHandle window) {
+  Impl& m = *impl_;
+  auto it = std::find_if(m.windows.begin(), m.windows.end(),
+                         [&](const Impl::Window& w) { return w.id == window; });
+  if (it == m.windows.end())
+    throw InvalidArgumentError(ErrorSite{"deregisterWindow", m.worldRank},
+                               "unknown window " + std::to_string(window));
+  // No peer may still map this rank's window when it goes: every rank drops
+  // its mappings, then the barrier.
+  m.windows.erase(it);
+  m.comm->bootstrap().barrier();
 }
 
 Communicator& Collectives::comm() const { return *impl_->comm; }
@@ -314,10 +344,59 @@ void Collectives::Impl::enqueueAcrossNodes(const CollOp& op) {
   else crossNode->allGather(recv, block, op.stream);
 }
 
+// Whether this AllReduce runs zero-copy (see registerWindow), with its
+// arguments: both buffers in windows (looked up locally), at least
+// kZeroCopyMinBytes, not PreMulSum (which scales a copy).
+bool Collectives::Impl::zeroCopyArgs(const CollOp& op, size_t piece, detail::ZeroCopyArgs& z) const {
+  if (windows.empty() || crossNode || op.kind != Kind::AllReduce) return false;
+  if (piece < detail::kZeroCopyMinBytes || op.op.op == ReduceOp::PreMulSum) return false;
+  // A forced algorithm or protocol (setAllReduceOverride, LCCL_ALGO /
+  // LCCL_PROTO) keeps zero-copy only where it picks the Simple protocol.
+  const Env& env = Env::instance();
+  const bool forced = !algoOverride.empty() || !protoOverride.empty() ||
+                      !env.entry("LCCL_ALGO").value.empty() || !env.entry("LCCL_PROTO").value.empty();
+  if (forced && choose(piece).proto != detail::Proto::Simple) return false;
+  int ws = -1, wr = -1;  // no allocation per call: one window at a time
+  for (size_t i = 0; i < windows.size(); ++i) {
+    if (ws < 0 && detail::findWindow(&windows[i].local, 1, op.send, piece) == 0) ws = static_cast<int>(i);
+    if (wr < 0 && detail::findWindow(&windows[i].local, 1, op.recv, piece) == 0) wr = static_cast<int>(i);
+  }
+  if (ws < 0 || wr < 0) return false;
+  const Window& s = windows[ws];
+  const Window& r = windows[wr];
+  z = detail::ZeroCopyArgs{};
+  z.desc.windows = s.id << 32 | (r.id & 0xffffffffu);
+  z.desc.sendOff = reinterpret_cast<uintptr_t>(op.send) - s.local.base;
+  z.desc.recvOff = reinterpret_cast<uintptr_t>(op.recv) - r.local.base;
+  z.desc.bytes = piece;
+  for (int p = 0; p < nranks; ++p) {
+    z.send[p] = static_cast<const char*>(s.peers[p].data()) + z.desc.sendOff;
+    z.recv[p] = static_cast<char*>(r.peers[p].data()) + z.desc.recvOff;
+  }
+  z.send[rank] = static_cast<const char*>(op.send);
+  z.recv[rank] = static_cast<char*>(op.recv);
+  return true;
+}
+
+void Collectives::Impl::launchZeroCopy(const CollOp& op, const detail::ZeroCopyArgs& z,
+                                       size_t piece) {
+  const int blocks = std::clamp(stagedBlocks(piece, smCount), minBlocks, maxBlocks);
+  LCCL_INFO("%s: %zu bytes, zero-copy (registered windows), %d blocks", op.name, piece, blocks);
+  detail::KernelArgs a = base;
+  a.send = static_cast<const char*>(op.send);
+  a.recv = static_cast<char*>(op.recv);
+  a.bytes = piece;
+  detail::launchZeroCopyAllReduce(a, z, op.type, op.op.op, blocks, op.stream);
+  const cudaError_t st = cudaGetLastError();
+  if (st != cudaSuccess) throw CudaError(ErrorSite{op.name, rank}, "kernel launch", st);
+}
+
 void Collectives::Impl::enqueueInNode(const CollOp& op) {
   checkOp(op, rank, nranks);
   if (op.count == 0) return;
   const size_t piece = op.count * dataTypeSize(op.type);
+  detail::ZeroCopyArgs z;
+  if (zeroCopyArgs(op, piece, z)) return launchZeroCopy(op, z, piece);
   const Choice arChoice = op.kind == Kind::AllReduce ? choose(piece) : Choice{Algo::TwoShot, detail::Proto::Simple};
   Plan plan = makePlan(op, piece, nranks, arChoice, smCount, llTotalBytes);
   plan.blocks = std::clamp(plan.blocks, minBlocks, maxBlocks);

@@ -15,6 +15,7 @@
 #include "lccl/logging.hpp"
 #include "lccl/primitives/memory_channel.hpp"
 #include "p2p.hpp"
+#include "windows.hpp"
 
 namespace lccl {
 
@@ -51,9 +52,19 @@ struct Collectives::Impl {
     cudaStream_t stream;
   };
   std::vector<PendingP2P> pending;  // send/recv collected until groupEnd
+  struct Window {  // registerWindow
+    uint64_t id;   // same on every rank (registration order)
+    detail::WindowRange local;
+    std::vector<RegisteredMemory> peers;  // index = rank of the node; keeps the mappings
+  };
+  std::vector<Window> windows;
+  uint64_t nextWindowId = 1;
 
   void setup();
-  std::vector<RegisteredMemory> exchangeInNode(const RegisteredMemory& mine);
+  std::vector<RegisteredMemory> exchangeInNode(const RegisteredMemory& mine,
+                                               int tag = detail::kCollTagBase);
+  bool zeroCopyArgs(const CollOp& op, size_t piece, detail::ZeroCopyArgs& z) const;
+  void launchZeroCopy(const CollOp& op, const detail::ZeroCopyArgs& z, size_t piece);
   void setupP2P(const std::vector<RegisteredMemory>& peersScratch);
   void addP2P(bool isSend, const void* buf, size_t count, DataType type, int peer,
               cudaStream_t stream, const char* call);

@@ -6,6 +6,7 @@
 
 #include "kernel_args.hpp"
 #include "lccl/collectives.hpp"
+#include "windows.hpp"
 
 namespace lccl::detail {
 
@@ -35,5 +36,9 @@ void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 // Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (RootedLL, Staged: scatter
 // through the stages, then gather).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
+
+// AllReduce on registered windows, one launch for the whole call (zero_copy_kernels.cu).
+void launchZeroCopyAllReduce(const KernelArgs& a, const ZeroCopyArgs& z, DataType type, ReduceOp op,
+                             int blocks, cudaStream_t stream);
 
 }  // namespace lccl::detail

@@ -12,7 +12,8 @@
 
 namespace lccl {
 
-enum class DeviceErrorKind : uint32_t { None = 0, WaitTimeout = 1, PacketTimeout = 2, Aborted = 3 };
+enum class DeviceErrorKind : uint32_t { None = 0, WaitTimeout = 1, PacketTimeout = 2, Aborted = 3,
+                                      WindowMismatch = 4 };  // zero-copy call not symmetric
 
 struct DeviceErrorSlot {
   volatile uint32_t abort;    // nonzero: every device wait returns false promptly

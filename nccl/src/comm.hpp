@@ -33,10 +33,11 @@ enum class CommState : int {
 
 }  // namespace lccl::nccl
 
-struct ncclWindow_vidmem {  // what ncclCommWindowRegister hands out (no-op window)
+struct ncclWindow_vidmem {  // what ncclCommWindowRegister hands out
   void* buff;
   size_t size;
   int flags;
+  uint64_t window;  // Collectives::WindowHandle (0: recorded only, not registered)
 };
 
 struct ncclComm {

@@ -1,6 +1,7 @@
-// Memory for peers (ncclMemAlloc), buffer and window registration (accepted as
-// no-ops for native communicators: lccl copies through its own registered
-// stage), and custom reduction operators.
+// Memory for peers (ncclMemAlloc), buffer registration (accepted as a no-op
+// for native communicators: lccl copies through its own registered stage),
+// window registration (native: Collectives::registerWindow, so AllReduce on
+// windows runs zero-copy), and custom reduction operators.
 #include <cstring>
 
 #include "api.hpp"
@@ -88,7 +89,12 @@ LCCL_NCCL_API(ncclResult_t, ncclCommWindowRegister, ncclComm_t comm, void* buff,
     if (delegated(c))
       return real().pass(real().need(real().ncclCommWindowRegister, call)(c.real, buff, size, win, winFlags),
                          call, c.real);
-    *win = new ncclWindow_vidmem{buff, size, winFlags};
+    // Only symmetric windows promise the same offsets on every rank (what the
+    // zero-copy path needs); others, and empty ones, are recorded only.
+    if (size == 0 || (winFlags & NCCL_WIN_COLL_SYMMETRIC) == 0)
+      *win = new ncclWindow_vidmem{buff, size, winFlags, 0};
+    else
+      *win = new ncclWindow_vidmem{buff, size, winFlags, c.coll->registerWindow(buff, size)};
     addHandle(c, c.windows, *win);
     return ncclSuccess;
   });
@@ -100,7 +106,9 @@ LCCL_NCCL_API(ncclResult_t, ncclCommWindowDeregister, ncclComm_t comm, ncclWindo
     ncclComm& c = liveComm(comm, call);
     if (delegated(c)) return real().pass(real().need(real().ncclCommWindowDeregister, call)(c.real, win), call, c.real);
     takeHandle(c, c.windows, win, call);
+    const auto id = win->window;
     delete win;
+    if (id != 0) c.coll->deregisterWindow(id);
     return ncclSuccess;
   });
 }

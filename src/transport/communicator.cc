@@ -313,6 +313,14 @@ void Communicator::checkDeviceErrors() const {
                  s->rank, s->peer};
   if (kind == DeviceErrorKind::Aborted)
     throw RemoteError(site, "device work was aborted");
+  if (kind == DeviceErrorKind::WindowMismatch)
+    throw InvalidUsageError(ErrorSite{"zero-copy allReduce", s->rank, s->peer},
+                            "peer " + std::to_string(s->peer) +
+                                " called with other windows, offsets or size (this rank: " +
+                                std::to_string(s->expected) + ", the peer: " +
+                                std::to_string(s->observed) +
+                                "), or did not take the zero-copy path: every rank's send and "
+                                "recv must lie in the same registered windows at the same offsets");
   if (s->peer < 0)  // a port-channel FIFO push: the waiter is this rank's own proxy
     throw TimeoutError(site, "this rank's proxy did not free a slot of request FIFO " +
                                  std::to_string(s->objectId) + " within " +

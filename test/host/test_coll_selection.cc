@@ -7,6 +7,7 @@
 
 #include "../../collectives/src/algorithm.hpp"
 #include "../../collectives/src/layout.hpp"
+#include "../../collectives/src/windows.hpp"
 #include "lccl/collectives.hpp"
 #include "lccl/errors.hpp"
 
@@ -231,6 +232,35 @@ TEST(CollLayout, PipeSlicesKeepTheirOwners) {
         for (size_t i = 0; i < bytes; ++i) ASSERT_NE(owner[i], -1) << "byte " << i << " of " << bytes;
       }
     }
+}
+
+TEST(CollWindows, LookupInsideOutsideStraddling) {
+  const WindowRange w[2] = {{0x10000, 0x1000}, {0x40000, 0x100}};
+  const auto at = [](uintptr_t p) { return reinterpret_cast<const void*>(p); };
+  EXPECT_EQ(findWindow(w, 2, at(0x10000), 0x1000), 0);   // the whole window
+  EXPECT_EQ(findWindow(w, 2, at(0x10800), 0x800), 0);    // up to its end
+  EXPECT_EQ(findWindow(w, 2, at(0x10800), 0x801), -1);   // one byte past
+  EXPECT_EQ(findWindow(w, 2, at(0xffff), 16), -1);       // starts before
+  EXPECT_EQ(findWindow(w, 2, at(0x11000), 1), -1);       // just after
+  EXPECT_EQ(findWindow(w, 2, at(0x40010), 0x10), 1);
+  EXPECT_EQ(findWindow(w, 2, at(0x40000), 0x101), -1);
+  EXPECT_EQ(findWindow(w, 2, at(0x10010), SIZE_MAX), -1);  // no overflow
+  EXPECT_EQ(findWindow(w, 0, at(0x10000), 1), -1);
+  EXPECT_EQ(findWindow(w, 2, at(0x20000), 0), -1);
+}
+
+// The zero-copy check slots lie past everything the staged paths put in the
+// simple-in region.
+TEST(CollWindows, CheckSlotsClearOfTheStages) {
+  for (int n = 1; n <= kMaxRanks; ++n) {
+    const ScratchLayout l = ScratchLayout::make(n);
+    const size_t check = windowCheckOffset(l) - l.simpleInOffset;
+    EXPECT_LE(2 * static_cast<size_t>(n) * twoShotSlotBytes(kPipeChunkBytes, n), check) << n;
+    EXPECT_LE(static_cast<size_t>(n) * twoShotSlotBytes(kTwoShotChunkBytes, n), check) << n;
+    EXPECT_LE(static_cast<size_t>(n) * pushSlotBytes(pushChunkBytes(n)), check) << n;
+    EXPECT_LE(kSimpleChunkBytes, check) << n;
+    EXPECT_LE(windowCheckOffset(l) + kWindowCheckBytes, l.simpleOutOffset) << n;
+  }
 }
 
 }  // namespace

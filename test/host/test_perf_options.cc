@@ -35,7 +35,22 @@ TEST(PerfOptions, DefaultsAreNcclTests) {
   EXPECT_EQ(o.graphIters, 0);
   EXPECT_EQ(o.average, 1);
   EXPECT_EQ(o.lib, LibSelect::Both);
+  EXPECT_EQ(o.window, 0);
   EXPECT_TRUE(o.jsonPath.empty());
+}
+
+TEST(PerfOptions, WindowFlag) {
+  const PerfOptions o = parse({"allreduce", "-d", "bfloat16", "-b", "256K", "-e", "1G", "-f", "4",
+                               "--lib", "both", "-G", "20", "--window", "1"});
+  EXPECT_EQ(o.window, 1);
+  EXPECT_EQ(o.graphIters, 20);
+  EXPECT_EQ(o.minBytes, 256u << 10);
+  EXPECT_EQ(o.maxBytes, 1ull << 30);
+  EXPECT_EQ(parse({"allreduce", "--window=0"}).window, 0);
+  EXPECT_EQ(parse({"allreduce", "--window=1"}).window, 1);
+  expectUsageError({"allreduce", "--window", "2"}, {"--window"});
+  expectUsageError({"allreduce", "--window"}, {"--window", "missing value"});
+  EXPECT_NE(usageText().find("--window"), std::string::npos);
 }
 
 TEST(PerfOptions, EveryFlagShortForm) {

@@ -107,6 +107,7 @@ const std::vector<Flag>& flags() {
       {'a', "average", true, [](auto& o, auto& f, auto& v) { o.average = intValue(f, v, 0, 3); }},
       {'J', "json", true, [](auto& o, auto& f, auto& v) { o.jsonPath = v; }},
       {0, "lib", true, [](auto& o, auto& f, auto& v) { o.lib = libValue(f, v); }},
+      {0, "window", true, [](auto& o, auto& f, auto& v) { o.window = intValue(f, v, 0, 1); }},
       {0, "tokens", true, [](auto& o, auto& f, auto& v) { o.tokens = tokenList(f, v); }},
       {'h', "help", false, [](auto& o, auto&, auto&) { o.help = true; }},
   };
@@ -212,6 +213,9 @@ collectives: allreduce allgather reducescatter broadcast reduce alltoall alltoal
   -a, --average 0..3       time across ranks: 0 rank 0, 1 mean, 2 min, 3 max [1]
   -J, --json FILE          write JSON lines to FILE
       --lib lccl|nccl|both libraries to run, interleaved per size          [both]
+      --window 0|1         1: buffers from shareable memory (like ncclMemAlloc),
+                           registered as windows (lccl: zero-copy AllReduce;
+                           nccl: ncclCommWindowRegister where it exists) [0]
       --tokens T,T,...     m1 token counts               [1,8,32,128,256,4096,8192]
   -h, --help               this text
 NCCL is loaded from LCCL_NCCL_LIB, else searched (libnccl.so.2, python's nvidia/nccl/lib).

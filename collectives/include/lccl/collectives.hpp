@@ -95,6 +95,28 @@ class Collectives {
   // ignored, as with the variables. For benchmarks and tests.
   void setAllReduceOverride(const std::string& algo, const std::string& proto);
 
+  // Registered windows (like NCCL's ncclCommWindowRegister): zero-copy
+  // AllReduce. registerWindow is collective: every rank of the communicator
+  // calls it, in the same order, each with its own buffer (of any size; the
+  // same size is usual); it registers [ptr, ptr+bytes) and maps every peer's
+  // window of the same call. The handle names window k on every rank.
+  // deregisterWindow is collective too (same order), and must follow the end
+  // of every call that uses the window on every rank (synchronize first).
+  // Neither may run during CUDA graph capture; calls captured after
+  // registration replay fine while the window lives.
+  // An allReduce (of at least 256 KiB, not PreMulSum, within one node; with
+  // a forced algorithm or protocol only where it picks Simple) whose send and recv both lie in
+  // registered windows runs zero-copy: no staging through the scratch. The
+  // call must then be symmetric: every rank's send lies in the same window at
+  // the same offset, likewise every rank's recv, with the same count. The
+  // kernel checks this and, on a mismatch, computes nothing and records a
+  // device error (Communicator::checkDeviceErrors throws InvalidUsageError).
+  // A rank whose buffers are not in windows takes the staged path, so all
+  // ranks must agree on registering. In place (send == recv) is supported.
+  using WindowHandle = uint64_t;  // 0: none
+  WindowHandle registerWindow(void* ptr, size_t bytes);
+  void deregisterWindow(WindowHandle window);
+
   struct Impl;
 
  private:

@@ -1,4 +1,4 @@
-// options.hpp — lccl-perf's command line (nccl-tests flags plus --lib and --tokens).
+// options.hpp — lccl-perf's command line (nccl-tests flags plus --lib, --tokens, --window).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +28,7 @@ struct PerfOptions {
   int root = 0;                     // -r
   int blocking = 0;                 // -z: synchronize after each operation
   int graphIters = 0;               // -G: operations captured per CUDA graph, 0 = eager
+  int window = 0;                   // --window: 1 = buffers from shareable memory, registered as windows
   int average = 1;                  // -a: 0 rank 0, 1 mean, 2 min, 3 max across ranks
   std::string jsonPath;             // -J: JSON lines output file
   LibSelect lib = LibSelect::Both;  // --lib
