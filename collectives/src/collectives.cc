@@ -345,17 +345,14 @@ void Collectives::Impl::enqueueAcrossNodes(const CollOp& op) {
 }
 
 // Whether this AllReduce runs zero-copy (see registerWindow), with its
-// arguments: both buffers in windows (looked up locally), at least
-// kZeroCopyMinBytes, not PreMulSum (which scales a copy).
+// arguments: both buffers in windows (looked up locally), where the choice
+// (defaults and overrides: setAllReduceOverride, LCCL_ALGO / LCCL_PROTO)
+// would run the single-chunk Simple two-shot (detail::zeroCopyServes), not
+// PreMulSum (which scales a copy).
 bool Collectives::Impl::zeroCopyArgs(const CollOp& op, size_t piece, detail::ZeroCopyArgs& z) const {
   if (windows.empty() || crossNode || op.kind != Kind::AllReduce) return false;
-  if (piece < detail::kZeroCopyMinBytes || op.op.op == ReduceOp::PreMulSum) return false;
-  // A forced algorithm or protocol (setAllReduceOverride, LCCL_ALGO /
-  // LCCL_PROTO) keeps zero-copy only where it picks the Simple protocol.
-  const Env& env = Env::instance();
-  const bool forced = !algoOverride.empty() || !protoOverride.empty() ||
-                      !env.entry("LCCL_ALGO").value.empty() || !env.entry("LCCL_PROTO").value.empty();
-  if (forced && choose(piece).proto != detail::Proto::Simple) return false;
+  if (op.op.op == ReduceOp::PreMulSum) return false;
+  if (!detail::zeroCopyServes(piece, nranks, choose(piece).proto == detail::Proto::Simple)) return false;
   int ws = -1, wr = -1;  // no allocation per call: one window at a time
   for (size_t i = 0; i < windows.size(); ++i) {
     if (ws < 0 && detail::findWindow(&windows[i].local, 1, op.send, piece) == 0) ws = static_cast<int>(i);

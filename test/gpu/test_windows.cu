@@ -1,6 +1,6 @@
 // GPU test of registered windows (Collectives::registerWindow) and the
 // zero-copy AllReduce: float / bfloat16 / int32 x sum / max / avg / prod at
-// counts around the zero-copy threshold, odd counts, 1M+3 and more than
+// counts around the zero-copy threshold (2 ranks), odd counts, 1M+3 and more than
 // 40 MiB; in place and out of place, at an offset inside the windows, several
 // calls in a row with changing data, CUDA graph capture and replay, and the
 // kernel's symmetry check. Integer-valued inputs, outputs poisoned first,
@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "gpu_test_common.hpp"
@@ -124,7 +125,7 @@ std::string runOnce(Context& ctx, Windows& w, const Case& c, int seq, cudaStream
 }
 
 void runMatrix(Context& ctx, Windows& w, cudaStream_t s) {
-  const size_t zc = 256u << 10;
+  const size_t zc = 512u << 10;  // on 2 ranks: LL one-shot up to here, zero-copy above
   for (DataType t : {DataType::Float32, DataType::BFloat16, DataType::Int32}) {
     const size_t es = lccl::dataTypeSize(t);
     for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Max, ReduceOp::Avg, ReduceOp::Prod})
@@ -205,6 +206,10 @@ void runGraph(Context& ctx, Windows& w, cudaStream_t s) {
 // the mismatch, InvalidUsageError on the host) instead of computing. Run
 // last: it aborts the communicator's device work.
 void runMismatch(Context& ctx, Windows& w, cudaStream_t s) {
+  if (ctx.size > 2) {  // zero-copy runs on 2 ranks so far (detail::zeroCopyServes)
+    if (ctx.rank == 0) std::printf("SKIP window allreduce asymmetric offsets: zero-copy is off on %d ranks\n", ctx.size);
+    return;
+  }
   const size_t count = 1u << 20;
   const size_t shift = ctx.rank == 1 ? 256 : 0;
   w.coll.allReduce(w.sendAt() + shift, w.recvAt(), count, DataType::Float32, ReduceOp::Sum, s);

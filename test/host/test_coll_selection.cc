@@ -251,6 +251,17 @@ TEST(CollWindows, LookupInsideOutsideStraddling) {
 
 // The zero-copy check slots lie past everything the staged paths put in the
 // simple-in region.
+// Zero-copy stands in for the single-chunk Simple two-shot only, on the rank
+// counts it has run on.
+TEST(CollWindows, ZeroCopyServesWhereMeasured) {
+  EXPECT_TRUE(zeroCopyServes(1u << 20, 2, true));
+  EXPECT_TRUE(zeroCopyServes(kPipeMinBytes - 1, 2, true));
+  EXPECT_FALSE(zeroCopyServes(kPipeMinBytes, 2, true));
+  EXPECT_FALSE(zeroCopyServes(1u << 20, 2, false));  // an LL path was chosen
+  EXPECT_FALSE(zeroCopyServes(4u << 20, 4, true));
+  EXPECT_FALSE(zeroCopyServes(4u << 20, 8, true));
+}
+
 TEST(CollWindows, CheckSlotsClearOfTheStages) {
   for (int n = 1; n <= kMaxRanks; ++n) {
     const ScratchLayout l = ScratchLayout::make(n);

@@ -104,9 +104,11 @@ class Collectives {
   // of every call that uses the window on every rank (synchronize first).
   // Neither may run during CUDA graph capture; calls captured after
   // registration replay fine while the window lives.
-  // An allReduce (of at least 256 KiB, not PreMulSum, within one node; with
-  // a forced algorithm or protocol only where it picks Simple) whose send and recv both lie in
-  // registered windows runs zero-copy: no staging through the scratch. The
+  // An allReduce (not PreMulSum, within one node, where the algorithm choice
+  // - defaults or a forced LCCL_ALGO/LCCL_PROTO - is the single-chunk Simple
+  // two-shot; enabled on 2 ranks, the rank count it is measured on) whose send
+  // and recv both lie in registered windows runs zero-copy: no staging
+  // through the scratch. The
   // call must then be symmetric: every rank's send lies in the same window at
   // the same offset, likewise every rank's recv, with the same count. The
   // kernel checks this and, on a mismatch, computes nothing and records a
