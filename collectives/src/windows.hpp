@@ -11,12 +11,13 @@
 namespace lccl::detail {
 
 // Where the zero-copy AllReduce serves: in place of the single-chunk Simple
-// two-shot. Measured on 2 H100s it leads that path (1 MiB 13.1 vs 14.5 us,
-// 64 MiB 313 vs 262 GB/s busbw) and trails the LL paths below it (256 KiB
-// 10.6 vs 4.4 us) and the pipelined two-shot from kPipeMinBytes (1 GiB 311
-// vs 332 GB/s). Its kernel has run on 2 ranks only so far, so more ranks keep
-// the staged paths until it is measured there.
-constexpr int kZeroCopyMaxRanks = 2;
+// two-shot. Measured on H100s it leads that path (2 ranks: 1 MiB 13.1 vs
+// 14.5 us, 64 MiB 313 vs 262 GB/s busbw; 4 ranks: 2 MiB 19.9 vs 23.6 us,
+// 64 MiB 307 vs 277 GB/s) and trails the LL paths below it (2 ranks,
+// 256 KiB: 10.6 vs 4.4 us) and the pipelined two-shot from kPipeMinBytes.
+// Its kernel has run on 2 and 4 ranks; more ranks keep the staged paths
+// until it is measured there.
+constexpr int kZeroCopyMaxRanks = 4;
 LCCL_HOST_DEVICE bool zeroCopyServes(size_t bytes, int nranks, bool simpleChosen) {
   return simpleChosen && bytes < kPipeMinBytes && nranks <= kZeroCopyMaxRanks;
 }

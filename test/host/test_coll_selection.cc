@@ -258,7 +258,7 @@ TEST(CollWindows, ZeroCopyServesWhereMeasured) {
   EXPECT_TRUE(zeroCopyServes(kPipeMinBytes - 1, 2, true));
   EXPECT_FALSE(zeroCopyServes(kPipeMinBytes, 2, true));
   EXPECT_FALSE(zeroCopyServes(1u << 20, 2, false));  // an LL path was chosen
-  EXPECT_FALSE(zeroCopyServes(4u << 20, 4, true));
+  EXPECT_TRUE(zeroCopyServes(4u << 20, 4, true));
   EXPECT_FALSE(zeroCopyServes(4u << 20, 8, true));
 }
 

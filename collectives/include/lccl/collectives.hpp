@@ -106,7 +106,7 @@ class Collectives {
   // registration replay fine while the window lives.
   // An allReduce (not PreMulSum, within one node, where the algorithm choice
   // - defaults or a forced LCCL_ALGO/LCCL_PROTO - is the single-chunk Simple
-  // two-shot; enabled on 2 ranks, the rank count it is measured on) whose send
+  // two-shot; enabled on 2 to 4 ranks, the counts it is measured on) whose send
   // and recv both lie in registered windows runs zero-copy: no staging
   // through the scratch. The
   // call must then be symmetric: every rank's send lies in the same window at
