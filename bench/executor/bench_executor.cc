@@ -23,19 +23,13 @@
 
 #include "lccl/collectives.hpp"
 #include "lccl/env.hpp"
+#include "lccl/errors.hpp"
 #include "lccl/executors/check.hpp"
 #include "lccl/executors/executor.hpp"
 #include "lccl/executors/plan_json.hpp"
 #include "lccl/mpi_bootstrap.hpp"
 
 namespace {
-
-#define BE_CUDA(call)                                                                        \
-  do {                                                                                       \
-    cudaError_t e_ = (call);                                                                 \
-    if (e_ != cudaSuccess)                                                                   \
-      throw std::runtime_error(std::string(#call) + ": " + cudaGetErrorString(e_));          \
-  } while (0)
 
 struct Options {
   std::vector<size_t> sizes{1u << 20, 64u << 20};
@@ -107,33 +101,33 @@ std::pair<std::string, std::string> builtinFor(const std::string& name) {
 // Median microseconds per call of `ops` calls of `call` captured in a graph.
 double timeGraph(const std::function<void(cudaStream_t)>& call, cudaStream_t s, const Options& o) {
   call(s);  // warm-up outside the graph (sizes the executor's arena)
-  BE_CUDA(cudaStreamSynchronize(s));
+  LCCL_CUDA_CHECK(cudaStreamSynchronize(s));
   cudaGraph_t g;
   cudaGraphExec_t ge;
-  BE_CUDA(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
+  LCCL_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeGlobal));
   for (int i = 0; i < o.ops; ++i) call(s);
-  BE_CUDA(cudaStreamEndCapture(s, &g));
-  BE_CUDA(cudaGraphInstantiate(&ge, g, 0));
+  LCCL_CUDA_CHECK(cudaStreamEndCapture(s, &g));
+  LCCL_CUDA_CHECK(cudaGraphInstantiate(&ge, g, 0));
   cudaEvent_t start, stop;
-  BE_CUDA(cudaEventCreate(&start));
-  BE_CUDA(cudaEventCreate(&stop));
-  BE_CUDA(cudaGraphLaunch(ge, s));
-  BE_CUDA(cudaStreamSynchronize(s));
+  LCCL_CUDA_CHECK(cudaEventCreate(&start));
+  LCCL_CUDA_CHECK(cudaEventCreate(&stop));
+  LCCL_CUDA_CHECK(cudaGraphLaunch(ge, s));
+  LCCL_CUDA_CHECK(cudaStreamSynchronize(s));
   std::vector<double> us;
   for (int r = 0; r < o.repeats; ++r) {
     MPI_Barrier(MPI_COMM_WORLD);
-    BE_CUDA(cudaEventRecord(start, s));
-    BE_CUDA(cudaGraphLaunch(ge, s));
-    BE_CUDA(cudaEventRecord(stop, s));
-    BE_CUDA(cudaEventSynchronize(stop));
+    LCCL_CUDA_CHECK(cudaEventRecord(start, s));
+    LCCL_CUDA_CHECK(cudaGraphLaunch(ge, s));
+    LCCL_CUDA_CHECK(cudaEventRecord(stop, s));
+    LCCL_CUDA_CHECK(cudaEventSynchronize(stop));
     float ms = 0;
-    BE_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    LCCL_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
     us.push_back(ms * 1000.0 / o.ops);
   }
-  BE_CUDA(cudaEventDestroy(start));
-  BE_CUDA(cudaEventDestroy(stop));
-  BE_CUDA(cudaGraphExecDestroy(ge));
-  BE_CUDA(cudaGraphDestroy(g));
+  LCCL_CUDA_CHECK(cudaEventDestroy(start));
+  LCCL_CUDA_CHECK(cudaEventDestroy(stop));
+  LCCL_CUDA_CHECK(cudaGraphExecDestroy(ge));
+  LCCL_CUDA_CHECK(cudaGraphDestroy(g));
   std::sort(us.begin(), us.end());
   double med = us[us.size() / 2];
   MPI_Allreduce(MPI_IN_PLACE, &med, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);  // slowest rank
@@ -151,9 +145,9 @@ void benchSize(size_t bytes, const std::deque<lccl::plan::PlanFile>& files, lccl
   const auto type = lccl::DataType::BFloat16;
   const size_t count = bytes / lccl::dataTypeSize(type);
   void *send, *recv;
-  BE_CUDA(cudaMalloc(&send, bytes));
-  BE_CUDA(cudaMalloc(&recv, bytes));
-  BE_CUDA(cudaMemset(send, 0, bytes));
+  LCCL_CUDA_CHECK(cudaMalloc(&send, bytes));
+  LCCL_CUDA_CHECK(cudaMalloc(&recv, bytes));
+  LCCL_CUDA_CHECK(cudaMemset(send, 0, bytes));
   for (const auto& f : files) {
     const lccl::plan::Plan* p = f.select(bytes);
     if (!p || p->inplace || p->reduce != lccl::plan::ReduceKind::Sum ||
@@ -172,8 +166,8 @@ void benchSize(size_t bytes, const std::deque<lccl::plan::PlanFile>& files, lccl
                   planUs, b.c_str(), builtinUs, planUs / builtinUs);
     std::fflush(stdout);
   }
-  BE_CUDA(cudaFree(send));
-  BE_CUDA(cudaFree(recv));
+  LCCL_CUDA_CHECK(cudaFree(send));
+  LCCL_CUDA_CHECK(cudaFree(recv));
 }
 
 int run(int argc, char** argv) {
@@ -183,13 +177,13 @@ int run(int argc, char** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   const Options o = parse(argc, argv);
   auto comm = std::make_shared<lccl::Communicator>(lccl::mpiBootstrap(MPI_COMM_WORLD));
-  BE_CUDA(cudaSetDevice(comm->device()));
+  LCCL_CUDA_CHECK(cudaSetDevice(comm->device()));
   const auto files = loadPlans(o, size);
   {
     lccl::Collectives coll(comm);
     lccl::Executor ex(comm);
     cudaStream_t s;
-    BE_CUDA(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    LCCL_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     if (rank == 0) {
       std::printf("# lccl-bench-executor: %d ranks, bf16 sum, graph of %d calls, median of %d, "
                   "%zu plan files from %s\n", size, o.ops, o.repeats, files.size(), o.dir.c_str());
@@ -197,9 +191,9 @@ int run(int argc, char** argv) {
                   "built-in us", "ratio");
     }
     for (size_t bytes : o.sizes) benchSize(bytes, files, ex, coll, o, rank, s);
-    BE_CUDA(cudaStreamSynchronize(s));
+    LCCL_CUDA_CHECK(cudaStreamSynchronize(s));
     ex.checkDeviceErrors();
-    BE_CUDA(cudaStreamDestroy(s));
+    LCCL_CUDA_CHECK(cudaStreamDestroy(s));
   }
   comm.reset();
   MPI_Finalize();

@@ -26,6 +26,7 @@
 #include "bench_port.hpp"
 #include "lccl/communicator.hpp"
 #include "lccl/env.hpp"
+#include "lccl/errors.hpp"
 #include "lccl/mpi_bootstrap.hpp"
 #include "lccl/primitives/arch/ops.hpp"
 #include "lccl/primitives/port_channel.hpp"
@@ -34,13 +35,6 @@ namespace {
 
 using lccl::FifoDeviceHandle;
 using lccl::PortChannelDeviceHandle;
-
-#define PB_CUDA(call)                                                                        \
-  do {                                                                                       \
-    cudaError_t e_ = (call);                                                                 \
-    if (e_ != cudaSuccess)                                                                   \
-      throw std::runtime_error(std::string(#call) + ": " + cudaGetErrorString(e_));         \
-  } while (0)
 
 double medianOf(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -98,7 +92,7 @@ struct PortBench {
 
 void checkFailed(PortBench& b, const char* what) {
   int failed = 0;
-  PB_CUDA(cudaMemcpy(&failed, b.failed, sizeof(int), cudaMemcpyDeviceToHost));
+  LCCL_CUDA_CHECK(cudaMemcpy(&failed, b.failed, sizeof(int), cudaMemcpyDeviceToHost));
   if (!failed) return;
   b.service->rethrowIfError();
   b.comm->checkDeviceErrors();
@@ -111,8 +105,8 @@ void setupPorts(PortBench& b) {
   b.service = std::make_shared<lccl::PortService>(c);
   b.chans.resize(c.size());
   b.data.resize(c.size());
-  PB_CUDA(cudaMalloc(&b.buffers, 2 * b.bytes));
-  PB_CUDA(cudaMemset(b.buffers, 1, 2 * b.bytes));
+  LCCL_CUDA_CHECK(cudaMalloc(&b.buffers, 2 * b.bytes));
+  LCCL_CUDA_CHECK(cudaMemset(b.buffers, 1, 2 * b.bytes));
   char* region = static_cast<char*>(b.buffers);
   for (int p = 0; p < c.size(); ++p) {
     if (p == c.rank() || (c.rank() != 0 && p != 0)) continue;
@@ -128,11 +122,11 @@ void setupPorts(PortBench& b) {
 double pingPongOnce(PortBench& b, int peer, bool initiator) {
   portPingPong<<<1, 1, 0, b.stream>>>(b.chans[peer], initiator, b.opt.warmup, b.opt.iters, b.ns,
                                       b.failed);
-  PB_CUDA(cudaGetLastError());
-  PB_CUDA(cudaStreamSynchronize(b.stream));
+  LCCL_CUDA_CHECK(cudaGetLastError());
+  LCCL_CUDA_CHECK(cudaStreamSynchronize(b.stream));
   checkFailed(b, "proxy round trip");
   uint64_t ns = 0;
-  PB_CUDA(cudaMemcpy(&ns, b.ns, sizeof ns, cudaMemcpyDeviceToHost));
+  LCCL_CUDA_CHECK(cudaMemcpy(&ns, b.ns, sizeof ns, cudaMemcpyDeviceToHost));
   return ns / 1e3 / b.opt.iters;  // round trip, microseconds
 }
 
@@ -167,15 +161,15 @@ void benchRoundTrip(PortBench& b) {
 
 double putOnce(PortBench& b, int peer, bool initiator, uint32_t bytes) {
   cudaEvent_t e0, e1;
-  PB_CUDA(cudaEventCreate(&e0));
-  PB_CUDA(cudaEventCreate(&e1));
-  PB_CUDA(cudaEventRecord(e0, b.stream));
+  LCCL_CUDA_CHECK(cudaEventCreate(&e0));
+  LCCL_CUDA_CHECK(cudaEventCreate(&e1));
+  LCCL_CUDA_CHECK(cudaEventRecord(e0, b.stream));
   putRoundTrip<<<1, 1, 0, b.stream>>>(b.data[peer], initiator, bytes, b.failed);
-  PB_CUDA(cudaEventRecord(e1, b.stream));
-  PB_CUDA(cudaEventSynchronize(e1));
+  LCCL_CUDA_CHECK(cudaEventRecord(e1, b.stream));
+  LCCL_CUDA_CHECK(cudaEventSynchronize(e1));
   checkFailed(b, "port put bandwidth");
   float ms = 0;
-  PB_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+  LCCL_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);
   return ms / 1e3;
@@ -231,20 +225,20 @@ double timePushes(PortBench& b, lccl::Fifo& fifo, Drainer& d, int blocks, int th
   FifoDeviceHandle h = lccl::fifoDeviceHandle(*b.service);
   h.layout = fifo.producerLayout();
   cudaEvent_t e0, e1;
-  PB_CUDA(cudaEventCreate(&e0));
-  PB_CUDA(cudaEventCreate(&e1));
+  LCCL_CUDA_CHECK(cudaEventCreate(&e0));
+  LCCL_CUDA_CHECK(cudaEventCreate(&e1));
   std::vector<double> sec;
   for (int r = 0; r < b.opt.repeats + 1; ++r) {
     const uint64_t before = d.popped.load();
-    PB_CUDA(cudaEventRecord(e0, b.stream));
+    LCCL_CUDA_CHECK(cudaEventRecord(e0, b.stream));
     pushKernel<<<blocks, threads, 0, b.stream>>>(h, perThread, b.failed);
-    PB_CUDA(cudaEventRecord(e1, b.stream));
-    PB_CUDA(cudaEventSynchronize(e1));
+    LCCL_CUDA_CHECK(cudaEventRecord(e1, b.stream));
+    LCCL_CUDA_CHECK(cudaEventSynchronize(e1));
     checkFailed(b, "FIFO push");
     const uint64_t total = uint64_t(blocks) * threads * perThread;
     while (d.popped.load() < before + total) std::this_thread::yield();
     float ms = 0;
-    PB_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+    LCCL_CUDA_CHECK(cudaEventElapsedTime(&ms, e0, e1));
     if (r > 0) sec.push_back(ms / 1e3);  // the first run warms up
   }
   cudaEventDestroy(e0);
@@ -283,11 +277,11 @@ void runPortBench(const PortBenchOptions& opt) {
   b.bytes = 64u << 20;
   b.comm = std::make_shared<Communicator>(mpiBootstrap(MPI_COMM_WORLD));
   if (b.comm->size() < 2) throw std::runtime_error("needs at least 2 ranks");
-  PB_CUDA(cudaSetDevice(b.comm->device()));
-  PB_CUDA(cudaMalloc(&b.ns, sizeof(uint64_t)));
-  PB_CUDA(cudaMalloc(&b.failed, sizeof(int)));
-  PB_CUDA(cudaMemset(b.failed, 0, sizeof(int)));
-  PB_CUDA(cudaStreamCreateWithFlags(&b.stream, cudaStreamNonBlocking));
+  LCCL_CUDA_CHECK(cudaSetDevice(b.comm->device()));
+  LCCL_CUDA_CHECK(cudaMalloc(&b.ns, sizeof(uint64_t)));
+  LCCL_CUDA_CHECK(cudaMalloc(&b.failed, sizeof(int)));
+  LCCL_CUDA_CHECK(cudaMemset(b.failed, 0, sizeof(int)));
+  LCCL_CUDA_CHECK(cudaStreamCreateWithFlags(&b.stream, cudaStreamNonBlocking));
   setupPorts(b);
   if (b.comm->rank() == 0)
     std::printf("lccl-bench-primitives --port: %d ranks, %d nodes\n", b.comm->size(),
@@ -297,7 +291,7 @@ void runPortBench(const PortBenchOptions& opt) {
   benchPutBandwidth(b);
   MPI_Barrier(MPI_COMM_WORLD);
   benchFifoPush(b);
-  PB_CUDA(cudaDeviceSynchronize());
+  LCCL_CUDA_CHECK(cudaDeviceSynchronize());
   MPI_Barrier(MPI_COMM_WORLD);
   b.service->stop();
   MPI_Barrier(MPI_COMM_WORLD);
