@@ -344,31 +344,43 @@ void Collectives::Impl::enqueueAcrossNodes(const CollOp& op) {
   else crossNode->allGather(recv, block, op.stream);
 }
 
-// Whether this AllReduce runs zero-copy (see registerWindow), with its
-// arguments: both buffers in windows (looked up locally), where the choice
-// (defaults and overrides: setAllReduceOverride, LCCL_ALGO / LCCL_PROTO)
-// would run the single-chunk Simple two-shot (detail::zeroCopyServes), not
-// PreMulSum (which scales a copy).
+// Whether the Simple (staged) path would serve this call, with the defaults
+// and the overrides (setAllReduceOverride, LCCL_ALGO / LCCL_PROTO).
+bool Collectives::Impl::simpleChosen(const CollOp& op, size_t piece) const {
+  if (op.kind == Kind::AllReduce) return choose(piece).proto == detail::Proto::Simple;
+  const Path p = choosePath(op, piece, nranks, Choice{Algo::TwoShot, detail::Proto::Simple}, llTotalBytes);
+  return p != Path::LL && p != Path::RootedLL;
+}
+
+// The window holding [ptr, ptr+bytes) on this rank, or -1.
+int Collectives::Impl::windowOf(const void* ptr, size_t bytes) const {
+  for (size_t i = 0; i < windows.size(); ++i)
+    if (detail::findWindow(&windows[i].local, 1, ptr, bytes) == 0) return static_cast<int>(i);
+  return -1;
+}
+
+// Whether this call runs zero-copy (see registerWindow), with its arguments:
+// the buffers that peers reach (detail::windowSpans) lie in windows (looked up
+// locally), the Simple path would serve it
+// (detail::zeroCopyServes), it is not PreMulSum (which scales a copy), and an
+// AllToAll is out of place.
 bool Collectives::Impl::zeroCopyArgs(const CollOp& op, size_t piece, detail::ZeroCopyArgs& z) const {
-  if (windows.empty() || crossNode || op.kind != Kind::AllReduce) return false;
-  if (op.op.op == ReduceOp::PreMulSum) return false;
-  if (!detail::zeroCopyServes(piece, nranks, choose(piece).proto == detail::Proto::Simple)) return false;
-  int ws = -1, wr = -1;  // no allocation per call: one window at a time
-  for (size_t i = 0; i < windows.size(); ++i) {
-    if (ws < 0 && detail::findWindow(&windows[i].local, 1, op.send, piece) == 0) ws = static_cast<int>(i);
-    if (wr < 0 && detail::findWindow(&windows[i].local, 1, op.recv, piece) == 0) wr = static_cast<int>(i);
-  }
-  if (ws < 0 || wr < 0) return false;
-  const Window& s = windows[ws];
-  const Window& r = windows[wr];
+  if (windows.empty() || crossNode || op.op.op == ReduceOp::PreMulSum) return false;
+  if (op.kind == Kind::AllToAll && op.send == op.recv) return false;
+  if (!detail::zeroCopyServes(op.kind, piece, nranks, simpleChosen(op, piece))) return false;
+  const detail::WindowSpans span = detail::windowSpans(op.kind, piece, nranks);
+  const int ws = span.send ? windowOf(op.send, span.send) : -1;
+  const int wr = span.recv ? windowOf(op.recv, span.recv) : -1;
+  if ((span.send && ws < 0) || (span.recv && wr < 0)) return false;
   z = detail::ZeroCopyArgs{};
-  z.desc.windows = s.id << 32 | (r.id & 0xffffffffu);
-  z.desc.sendOff = reinterpret_cast<uintptr_t>(op.send) - s.local.base;
-  z.desc.recvOff = reinterpret_cast<uintptr_t>(op.recv) - r.local.base;
+  z.desc.windows = (ws < 0 ? 0 : windows[ws].id) << 32 | (wr < 0 ? 0 : windows[wr].id & 0xffffffffu);
+  z.desc.sendOff = ws < 0 ? 0 : reinterpret_cast<uintptr_t>(op.send) - windows[ws].local.base;
+  z.desc.recvOff = wr < 0 ? 0 : reinterpret_cast<uintptr_t>(op.recv) - windows[wr].local.base;
   z.desc.bytes = piece;
+  z.desc.what = static_cast<uint64_t>(op.kind);
   for (int p = 0; p < nranks; ++p) {
-    z.send[p] = static_cast<const char*>(s.peers[p].data()) + z.desc.sendOff;
-    z.recv[p] = static_cast<char*>(r.peers[p].data()) + z.desc.recvOff;
+    if (ws >= 0) z.send[p] = static_cast<const char*>(windows[ws].peers[p].data()) + z.desc.sendOff;
+    if (wr >= 0) z.recv[p] = static_cast<char*>(windows[wr].peers[p].data()) + z.desc.recvOff;
   }
   z.send[rank] = static_cast<const char*>(op.send);
   z.recv[rank] = static_cast<char*>(op.recv);
@@ -378,12 +390,15 @@ bool Collectives::Impl::zeroCopyArgs(const CollOp& op, size_t piece, detail::Zer
 void Collectives::Impl::launchZeroCopy(const CollOp& op, const detail::ZeroCopyArgs& z,
                                        size_t piece) {
   const int blocks = std::clamp(stagedBlocks(piece, smCount), minBlocks, maxBlocks);
-  LCCL_INFO("%s: %zu bytes, zero-copy (registered windows), %d blocks", op.name, piece, blocks);
+  LCCL_INFO("%s: %zu bytes per piece, zero-copy (registered windows), %d blocks", op.name, piece,
+            blocks);
   detail::KernelArgs a = base;
   a.send = static_cast<const char*>(op.send);
   a.recv = static_cast<char*>(op.recv);
   a.bytes = piece;
-  detail::launchZeroCopyAllReduce(a, z, op.type, op.op.op, blocks, op.stream);
+  a.sendStride = op.kind == Kind::AllToAll ? piece : 0;
+  a.root = op.root;
+  detail::launchZeroCopy(op.kind, a, z, op.type, op.op.op, blocks, op.stream);
   const cudaError_t st = cudaGetLastError();
   if (st != cudaSuccess) throw CudaError(ErrorSite{op.name, rank}, "kernel launch", st);
 }

@@ -63,6 +63,8 @@ struct Collectives::Impl {
   void setup();
   std::vector<RegisteredMemory> exchangeInNode(const RegisteredMemory& mine,
                                                int tag = detail::kCollTagBase);
+  bool simpleChosen(const CollOp& op, size_t piece) const;
+  int windowOf(const void* ptr, size_t bytes) const;
   bool zeroCopyArgs(const CollOp& op, size_t piece, detail::ZeroCopyArgs& z) const;
   void launchZeroCopy(const CollOp& op, const detail::ZeroCopyArgs& z, size_t piece);
   void setupP2P(const std::vector<RegisteredMemory>& peersScratch);

@@ -12,6 +12,9 @@ namespace lccl::detail {
 // Bootstrap tags used while setting up collectives (outside the semaphore range).
 constexpr int kCollTagBase = 0x43000000;
 
+// The collectives (host and device code name them alike).
+enum class Kind { AllReduce, ReduceScatter, Reduce, AllGather, AllToAll, Broadcast };
+
 // Device-resident state of one Collectives instance (zero-initialised).
 struct CollState {
   uint32_t flag;                    // LL flag of the last completed call

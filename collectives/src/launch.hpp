@@ -12,7 +12,6 @@ namespace lccl::detail {
 
 constexpr int kThreads = 512;
 
-enum class Kind { AllReduce, ReduceScatter, Reduce, AllGather, AllToAll, Broadcast };
 enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push };
 
 // Reductions: AllReduce (LL, TwoShotLL, TwoShot, TwoShotPipe), ReduceScatter (LL, Push),
@@ -37,8 +36,9 @@ void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 // through the stages, then gather).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 
-// AllReduce on registered windows, one launch for the whole call (zero_copy_kernels.cu).
-void launchZeroCopyAllReduce(const KernelArgs& a, const ZeroCopyArgs& z, DataType type, ReduceOp op,
-                             int blocks, cudaStream_t stream);
+// AllReduce, ReduceScatter, AllGather and AllToAll on registered
+// windows, one launch for the whole call (zero_copy_kernels.cu).
+void launchZeroCopy(Kind kind, const KernelArgs& a, const ZeroCopyArgs& z, DataType type,
+                    ReduceOp op, int blocks, cudaStream_t stream);
 
 }  // namespace lccl::detail

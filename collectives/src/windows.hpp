@@ -1,25 +1,51 @@
 // Registered windows (Collectives::registerWindow): the local lookup of a
-// call's buffers, the zero-copy AllReduce's kernel arguments and the scratch
-// slots of its symmetry check (host-includable, host-tested).
+// call's buffers, the zero-copy kernels' arguments and the scratch slots of
+// their symmetry check (host-includable, host-tested).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel_args.hpp"
 #include "layout.hpp"
 
 namespace lccl::detail {
 
-// Where the zero-copy AllReduce serves: in place of the single-chunk Simple
-// two-shot. Measured on H100s it leads that path (2 ranks: 1 MiB 13.1 vs
-// 14.5 us, 64 MiB 313 vs 262 GB/s busbw; 4 ranks: 2 MiB 19.9 vs 23.6 us,
-// 64 MiB 307 vs 277 GB/s) and trails the LL paths below it (2 ranks,
-// 256 KiB: 10.6 vs 4.4 us) and the pipelined two-shot from kPipeMinBytes.
-// Its kernel has run on 2 and 4 ranks; more ranks keep the staged paths
-// until it is measured there.
+// Where the zero-copy kernels serve: in place of the Simple (staged) paths.
+// Measured on H100s, zero-copy AllReduce leads the single-chunk Simple
+// two-shot (2 ranks: 1 MiB 13.1 vs 14.5 us, 64 MiB 313 vs 262 GB/s busbw;
+// 4 ranks: 2 MiB 19.9 vs 23.6 us, 64 MiB 307 vs 277 GB/s) and trails the LL
+// paths below it (2 ranks, 256 KiB: 10.6 vs 4.4 us) and the pipelined
+// two-shot from kPipeMinBytes. AllGather, ReduceScatter and AllToAll drop
+// the staged copy in and copy out wherever their Simple path would run.
+// Broadcast and Reduce keep their staged paths: a non-root rank does not know
+// where the root's buffer lies, and the staged Broadcast already runs at the
+// link's speed (2 ranks, 256 MiB: 340 GB/s). The kernels have run on 2 and
+// 4 ranks (AllGather, ReduceScatter, AllToAll on 2 so far); more ranks keep
+// the staged paths until measured there.
 constexpr int kZeroCopyMaxRanks = 4;
-LCCL_HOST_DEVICE bool zeroCopyServes(size_t bytes, int nranks, bool simpleChosen) {
-  return simpleChosen && bytes < kPipeMinBytes && nranks <= kZeroCopyMaxRanks;
+LCCL_HOST_DEVICE bool zeroCopyServes(Kind k, size_t bytes, int nranks, bool simpleChosen) {
+  if (nranks < 2 || nranks > kZeroCopyMaxRanks || !simpleChosen) return false;
+  if (k == Kind::AllReduce) return bytes < kPipeMinBytes;
+  return k == Kind::ReduceScatter || k == Kind::AllGather || k == Kind::AllToAll;
+}
+
+// The bytes of this rank's send and recv buffers that peers reach through
+// windows (0: only this rank touches that buffer, which then needs no window
+// and may sit at another offset on every rank, as in-place ReduceScatter's
+// recv and in-place AllGather's send do).
+struct WindowSpans {
+  size_t send;
+  size_t recv;
+};
+LCCL_HOST_DEVICE WindowSpans windowSpans(Kind k, size_t piece, int nranks) {
+  const size_t all = piece * static_cast<size_t>(nranks);
+  switch (k) {
+    case Kind::ReduceScatter: return {all, 0};  // peers read their pieces of my send
+    case Kind::AllGather: return {0, all};      // peers write their pieces into my recv
+    case Kind::AllToAll: return {0, all};
+    default: return {piece, piece};             // AllReduce: both
+  }
 }
 
 // This rank's view of one registered window.
@@ -48,7 +74,8 @@ struct WindowCallDesc {
   uint64_t sendOff;  // offsets in the windows
   uint64_t recvOff;
   uint64_t bytes;
-  uint64_t pad[3];
+  uint64_t what;  // the collective (Kind)
+  uint64_t pad[2];
 };
 static_assert(sizeof(WindowCallDesc) == 64, "one 64-byte slot per rank");
 
@@ -61,8 +88,9 @@ LCCL_HOST_DEVICE size_t windowCheckOffset(const ScratchLayout& l) {
   return l.simpleInOffset + kStageBytes - kWindowCheckBytes;
 }
 
-// The zero-copy AllReduce's own arguments: every rank's mapping of this call's
-// send and recv (index = rank of the node; mine is the caller's pointer).
+// A zero-copy call's own arguments: every rank's mapping of this call's send
+// and recv (index = rank of the node; mine is the caller's pointers; a peer's
+// is null where windowSpans says that buffer is not reached through windows).
 struct ZeroCopyArgs {
   const char* send[kMaxRanks];
   char* recv[kMaxRanks];

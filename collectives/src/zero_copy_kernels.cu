@@ -1,17 +1,21 @@
-// AllReduce on registered windows (Collectives::registerWindow): no staging.
-// Every rank reads its shard straight from every rank's send window and
-// writes the result shard straight into every rank's recv window:
+// Collectives on registered windows (Collectives::registerWindow): no
+// staging. Every rank reads from and writes to the peers' windows directly:
 //   publish     my call description into every rank's check slot
 //   barrier 1   every rank's input is ready and every rank has finished the
 //               previous call (so also its reads of my buffers)
-//   check       every rank describes the same windows, offsets and size
-//   reduce      block b: slice b of my shard, from every rank in rank order,
-//               into every rank's recv
+//   check       every rank describes the same call, windows, offsets and size
+//   body        block b moves slice b of what this rank owns:
+//                 AllReduce      my shard, from every rank's send in rank
+//                                order, into every rank's recv
+//                 ReduceScatter  my piece, from every rank's send in rank
+//                                order, into my recv
+//                 AllGather      my send into every rank's recv at my piece
+//                 AllToAll       my piece for p into p's recv at my piece
 //   barrier 2   every write into my recv has landed, and every read of my
-//               send is done, before this rank's kernel ends
-// In place (send == recv on every rank) is safe: slice b of shard q is read
-// and written only by block b of rank q, and each of its threads loads an
-// element from every rank before storing it to any rank.
+//               buffers is done, before this rank's kernel ends
+// In place is safe where the host allows it (not AllToAll): an element read
+// from a buffer that the call also writes is read and written by one thread
+// of one block, which loads it from every rank before storing it anywhere.
 #include "device/staged.cuh"
 #include "launch.hpp"
 #include "lccl/primitives/detail/wait.hpp"
@@ -37,6 +41,7 @@ __device__ __forceinline__ void publishDesc(const KernelArgs& a, const WindowCal
   s[2] = d.sendOff;
   s[3] = d.recvOff;
   s[4] = d.bytes;
+  s[5] = d.what;
 }
 
 // After barrier 1: thread p (the one that waited for rank p) compares rank
@@ -49,8 +54,9 @@ __device__ inline bool descsAgree(const KernelArgs& a, const WindowCallDesc& d) 
   if (p < a.nranks && p != a.rank) {
     const volatile uint64_t* s = checkSlot(a, a.rank, p);
     const uint64_t flag = s[0], windows = s[1], sendOff = s[2], recvOff = s[3], bytes = s[4];
+    const uint64_t what = s[5];
     ok = flag == d.flag && windows == d.windows && sendOff == d.sendOff && recvOff == d.recvOff &&
-         bytes == d.bytes;
+         bytes == d.bytes && what == d.what;
     if (!ok) {
       const uint64_t mine = flag == d.flag ? d.sendOff : d.flag;
       const uint64_t theirs = flag == d.flag ? sendOff : flag;
@@ -60,9 +66,9 @@ __device__ inline bool descsAgree(const KernelArgs& a, const WindowCallDesc& d) 
   return __syncthreads_and(ok) != 0;
 }
 
-// Slice b of my shard: from every rank's send, in rank order, into every rank's recv.
+// Slice b of my AllReduce shard: from every rank's send, in rank order, into every rank's recv.
 template <typename T, ReduceOp Op>
-__device__ inline void reduceMyShard(const KernelArgs& a, const ZeroCopyArgs& z) {
+__device__ inline void allReduceBody(const KernelArgs& a, const ZeroCopyArgs& z) {
   const Slice sh = shardBytes(a.bytes, a.nranks, a.rank);
   const Slice s = blockSlice(sh.begin, sh.end, blockIdx.x, gridDim.x);
   const char* srcs[kMaxRanks];
@@ -74,48 +80,106 @@ __device__ inline void reduceMyShard(const KernelArgs& a, const ZeroCopyArgs& z)
   reduceRanks<T, Op>(a, srcs, dsts, a.nranks, s.end - s.begin);
 }
 
+// Slice b of my ReduceScatter piece: from every rank's send, in rank order, into my recv.
 template <typename T, ReduceOp Op>
+__device__ inline void reduceScatterBody(const KernelArgs& a, const ZeroCopyArgs& z) {
+  const Slice s = mySlice(a);
+  const size_t mine = static_cast<size_t>(a.rank) * a.bytes + s.begin;
+  const char* srcs[kMaxRanks];
+  for (int r = 0; r < a.nranks; ++r) srcs[r] = z.send[r] + mine;
+  char* dst = z.recv[a.rank] + s.begin;
+  reduceRanks<T, Op>(a, srcs, &dst, 1, s.end - s.begin);
+}
+
+// Slice b of my AllGather piece into every rank's recv (nothing to copy onto itself in place).
+__device__ inline void allGatherBody(const KernelArgs& a, const ZeroCopyArgs& z) {
+  const Slice s = mySlice(a);
+  const char* src = a.send + s.begin;
+  const size_t at = static_cast<size_t>(a.rank) * a.bytes + s.begin;
+  CopySeg segs[kMaxRanks];
+  int k = 0;
+  for (int r = 0; r < a.nranks; ++r)
+    if (z.recv[r] + at != src) segs[k++] = {z.recv[r] + at, src, s.end - s.begin};
+  blockCopyMany(segs, k);
+}
+
+// Slice b of my piece for every rank p into p's recv at my piece.
+__device__ inline void allToAllBody(const KernelArgs& a, const ZeroCopyArgs& z) {
+  const Slice s = mySlice(a);
+  const size_t at = static_cast<size_t>(a.rank) * a.bytes + s.begin;
+  CopySeg segs[kMaxRanks];
+  for (int p = 0; p < a.nranks; ++p)
+    segs[p] = {z.recv[p] + at, pieceFor(a, p) + s.begin, s.end - s.begin};
+  blockCopyMany(segs, a.nranks);
+}
+
+template <Kind K, typename T, ReduceOp Op>
+__device__ __forceinline__ void zeroCopyBody(const KernelArgs& a, const ZeroCopyArgs& z) {
+  if constexpr (K == Kind::AllReduce) allReduceBody<T, Op>(a, z);
+  else if constexpr (K == Kind::ReduceScatter) reduceScatterBody<T, Op>(a, z);
+  else if constexpr (K == Kind::AllGather) allGatherBody(a, z);
+  else if constexpr (K == Kind::AllToAll) allToAllBody(a, z);
+}
+
+template <Kind K, typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads)
-    allReduceZeroCopy(const __grid_constant__ KernelArgs a, const __grid_constant__ ZeroCopyArgs z) {
+    zeroCopyKernel(const __grid_constant__ KernelArgs a, const __grid_constant__ ZeroCopyArgs z) {
   const uint32_t flag = callFlag(a);
   WindowCallDesc d = z.desc;
   d.flag = flag;
   publishDesc(a, d);
   if (!blockBarrier(a)) return;
-  if (descsAgree(a, d)) reduceMyShard<T, Op>(a, z);
+  if (descsAgree(a, d)) zeroCopyBody<K, T, Op>(a, z);
   if (!blockBarrier(a)) return;
   finishCall(a, flag);  // the flag tells this call's check slots from stale ones
 }
 
-template <typename T>
+template <Kind K, typename T, ReduceOp Op>
+void launchOne(const KernelArgs& a, const ZeroCopyArgs& z, int blocks, cudaStream_t s) {
+  zeroCopyKernel<K, T, Op><<<blocks, kThreads, 0, s>>>(a, z);
+}
+
+template <Kind K, typename T>
 void launchOp(const KernelArgs& a, const ZeroCopyArgs& z, ReduceOp op, int blocks, cudaStream_t s) {
   switch (op) {
-    case ReduceOp::Sum: return void(allReduceZeroCopy<T, ReduceOp::Sum><<<blocks, kThreads, 0, s>>>(a, z));
-    case ReduceOp::Prod: return void(allReduceZeroCopy<T, ReduceOp::Prod><<<blocks, kThreads, 0, s>>>(a, z));
-    case ReduceOp::Max: return void(allReduceZeroCopy<T, ReduceOp::Max><<<blocks, kThreads, 0, s>>>(a, z));
-    case ReduceOp::Min: return void(allReduceZeroCopy<T, ReduceOp::Min><<<blocks, kThreads, 0, s>>>(a, z));
-    case ReduceOp::Avg: return void(allReduceZeroCopy<T, ReduceOp::Avg><<<blocks, kThreads, 0, s>>>(a, z));
+    case ReduceOp::Sum: return launchOne<K, T, ReduceOp::Sum>(a, z, blocks, s);
+    case ReduceOp::Prod: return launchOne<K, T, ReduceOp::Prod>(a, z, blocks, s);
+    case ReduceOp::Max: return launchOne<K, T, ReduceOp::Max>(a, z, blocks, s);
+    case ReduceOp::Min: return launchOne<K, T, ReduceOp::Min>(a, z, blocks, s);
+    case ReduceOp::Avg: return launchOne<K, T, ReduceOp::Avg>(a, z, blocks, s);
+    default: return;
+  }
+}
+
+template <Kind K>
+void launchReduce(const KernelArgs& a, const ZeroCopyArgs& z, DataType type, ReduceOp op,
+                  int blocks, cudaStream_t s) {
+  switch (type) {
+    case DataType::Int8: return launchOp<K, int8_t>(a, z, op, blocks, s);
+    case DataType::Uint8: return launchOp<K, uint8_t>(a, z, op, blocks, s);
+    case DataType::Int32: return launchOp<K, int32_t>(a, z, op, blocks, s);
+    case DataType::Uint32: return launchOp<K, uint32_t>(a, z, op, blocks, s);
+    case DataType::Int64: return launchOp<K, int64_t>(a, z, op, blocks, s);
+    case DataType::Uint64: return launchOp<K, uint64_t>(a, z, op, blocks, s);
+    case DataType::Float16: return launchOp<K, __half>(a, z, op, blocks, s);
+    case DataType::Float32: return launchOp<K, float>(a, z, op, blocks, s);
+    case DataType::Float64: return launchOp<K, double>(a, z, op, blocks, s);
+    case DataType::BFloat16: return launchOp<K, __nv_bfloat16>(a, z, op, blocks, s);
+    case DataType::Fp8E4M3: return launchOp<K, __nv_fp8_e4m3>(a, z, op, blocks, s);
+    case DataType::Fp8E5M2: return launchOp<K, __nv_fp8_e5m2>(a, z, op, blocks, s);
     default: return;
   }
 }
 
 }  // namespace
 
-void launchZeroCopyAllReduce(const KernelArgs& a, const ZeroCopyArgs& z, DataType type, ReduceOp op,
-                             int blocks, cudaStream_t s) {
-  switch (type) {
-    case DataType::Int8: return launchOp<int8_t>(a, z, op, blocks, s);
-    case DataType::Uint8: return launchOp<uint8_t>(a, z, op, blocks, s);
-    case DataType::Int32: return launchOp<int32_t>(a, z, op, blocks, s);
-    case DataType::Uint32: return launchOp<uint32_t>(a, z, op, blocks, s);
-    case DataType::Int64: return launchOp<int64_t>(a, z, op, blocks, s);
-    case DataType::Uint64: return launchOp<uint64_t>(a, z, op, blocks, s);
-    case DataType::Float16: return launchOp<__half>(a, z, op, blocks, s);
-    case DataType::Float32: return launchOp<float>(a, z, op, blocks, s);
-    case DataType::Float64: return launchOp<double>(a, z, op, blocks, s);
-    case DataType::BFloat16: return launchOp<__nv_bfloat16>(a, z, op, blocks, s);
-    case DataType::Fp8E4M3: return launchOp<__nv_fp8_e4m3>(a, z, op, blocks, s);
-    case DataType::Fp8E5M2: return launchOp<__nv_fp8_e5m2>(a, z, op, blocks, s);
+void launchZeroCopy(Kind kind, const KernelArgs& a, const ZeroCopyArgs& z, DataType type,
+                    ReduceOp op, int blocks, cudaStream_t s) {
+  switch (kind) {
+    case Kind::AllReduce: return launchReduce<Kind::AllReduce>(a, z, type, op, blocks, s);
+    case Kind::ReduceScatter: return launchReduce<Kind::ReduceScatter>(a, z, type, op, blocks, s);
+    case Kind::AllGather: return launchOne<Kind::AllGather, char, ReduceOp::Sum>(a, z, blocks, s);
+    case Kind::AllToAll: return launchOne<Kind::AllToAll, char, ReduceOp::Sum>(a, z, blocks, s);
     default: return;
   }
 }

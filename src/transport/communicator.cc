@@ -314,7 +314,7 @@ void Communicator::checkDeviceErrors() const {
   if (kind == DeviceErrorKind::Aborted)
     throw RemoteError(site, "device work was aborted");
   if (kind == DeviceErrorKind::WindowMismatch)
-    throw InvalidUsageError(ErrorSite{"zero-copy allReduce", s->rank, s->peer},
+    throw InvalidUsageError(ErrorSite{"zero-copy collective", s->rank, s->peer},
                             "peer " + std::to_string(s->peer) +
                                 " called with other windows, offsets or size (this rank: " +
                                 std::to_string(s->expected) + ", the peer: " +

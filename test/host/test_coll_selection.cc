@@ -249,19 +249,38 @@ TEST(CollWindows, LookupInsideOutsideStraddling) {
   EXPECT_EQ(findWindow(w, 2, at(0x20000), 0), -1);
 }
 
-// The zero-copy check slots lie past everything the staged paths put in the
-// simple-in region.
-// Zero-copy stands in for the single-chunk Simple two-shot only, on the rank
-// counts it has run on.
+// Zero-copy stands in for the Simple paths only (AllReduce: the single-chunk
+// two-shot, not the pipelined one), on the rank counts it has run on; never
+// for Reduce.
 TEST(CollWindows, ZeroCopyServesWhereMeasured) {
-  EXPECT_TRUE(zeroCopyServes(1u << 20, 2, true));
-  EXPECT_TRUE(zeroCopyServes(kPipeMinBytes - 1, 2, true));
-  EXPECT_FALSE(zeroCopyServes(kPipeMinBytes, 2, true));
-  EXPECT_FALSE(zeroCopyServes(1u << 20, 2, false));  // an LL path was chosen
-  EXPECT_TRUE(zeroCopyServes(4u << 20, 4, true));
-  EXPECT_FALSE(zeroCopyServes(4u << 20, 8, true));
+  EXPECT_TRUE(zeroCopyServes(Kind::AllReduce, 1u << 20, 2, true));
+  EXPECT_TRUE(zeroCopyServes(Kind::AllReduce, kPipeMinBytes - 1, 2, true));
+  EXPECT_FALSE(zeroCopyServes(Kind::AllReduce, kPipeMinBytes, 2, true));
+  EXPECT_FALSE(zeroCopyServes(Kind::AllReduce, 1u << 20, 2, false));  // an LL path was chosen
+  EXPECT_TRUE(zeroCopyServes(Kind::AllReduce, 4u << 20, 4, true));
+  EXPECT_FALSE(zeroCopyServes(Kind::AllReduce, 4u << 20, 8, true));
+  for (Kind k : {Kind::ReduceScatter, Kind::AllGather, Kind::AllToAll}) {
+    EXPECT_TRUE(zeroCopyServes(k, kPipeMinBytes, 4, true));  // no pipelined path to give way to
+    EXPECT_FALSE(zeroCopyServes(k, 4u << 20, 4, false));
+    EXPECT_FALSE(zeroCopyServes(k, 4u << 20, 1, true));
+    EXPECT_FALSE(zeroCopyServes(k, 4u << 20, 5, true));
+  }
+  EXPECT_FALSE(zeroCopyServes(Kind::Reduce, 4u << 20, 4, true));
+  EXPECT_FALSE(zeroCopyServes(Kind::Broadcast, 4u << 20, 4, true));
 }
 
+// What peers reach of each rank's buffers through windows.
+TEST(CollWindows, SpansPerCollective) {
+  const size_t piece = 1000, all = 3000;
+  auto eq = [](WindowSpans s, size_t send, size_t recv) { return s.send == send && s.recv == recv; };
+  EXPECT_TRUE(eq(windowSpans(Kind::AllReduce, piece, 3), piece, piece));
+  EXPECT_TRUE(eq(windowSpans(Kind::ReduceScatter, piece, 3), all, 0));  // recv: written locally
+  EXPECT_TRUE(eq(windowSpans(Kind::AllGather, piece, 3), 0, all));      // send: read locally
+  EXPECT_TRUE(eq(windowSpans(Kind::AllToAll, piece, 3), 0, all));
+}
+
+// The zero-copy check slots lie past everything the staged paths put in the
+// simple-in region.
 TEST(CollWindows, CheckSlotsClearOfTheStages) {
   for (int n = 1; n <= kMaxRanks; ++n) {
     const ScratchLayout l = ScratchLayout::make(n);

@@ -214,7 +214,7 @@ collectives: allreduce allgather reducescatter broadcast reduce alltoall alltoal
   -J, --json FILE          write JSON lines to FILE
       --lib lccl|nccl|both libraries to run, interleaved per size          [both]
       --window 0|1         1: buffers from shareable memory (like ncclMemAlloc),
-                           registered as windows (lccl: zero-copy AllReduce;
+                           registered as windows (lccl: the zero-copy paths;
                            nccl: ncclCommWindowRegister where it exists) [0]
       --tokens T,T,...     m1 token counts               [1,8,32,128,256,4096,8192]
   -h, --help               this text
