@@ -10,8 +10,8 @@ const char* algoName(Algo a) { return a == Algo::OneShot ? "oneshot" : "twoshot"
 const char* protoName(Proto p) { return p == Proto::LL ? "LL" : "Simple"; }
 
 bool feasible(Choice c, size_t bytes, int nranks) {
-  if (c.algo == Algo::OneShot) return c.proto == Proto::LL && bytes <= kOneShotMaxBytes;
-  if (c.proto == Proto::LL) return bytes <= kOneShotMaxBytes / 2 * static_cast<size_t>(nranks);
+  if (c.algo == Algo::OneShot) return c.proto == Proto::LL && bytes <= llCapacity(nranks);
+  if (c.proto == Proto::LL) return bytes <= llCapacity(nranks) / 2 * static_cast<size_t>(nranks);
   return true;
 }
 
@@ -20,7 +20,7 @@ Choice selectAllReduce(size_t bytes, int nranks) {
   // two-shot LL 2 x (n-1)/n x 2 x bytes in two packet hops: with two ranks
   // one-shot never moves more; beyond, two-shot wins once bandwidth matters.
   // Staged two-shot moves the least and pays two barriers and two local copies.
-  if (nranks <= 2) return bytes <= kOneShotMaxBytes ? Choice{Algo::OneShot, Proto::LL}
+  if (nranks <= 2) return bytes <= llCapacity(nranks) ? Choice{Algo::OneShot, Proto::LL}
                                                     : Choice{Algo::TwoShot, Proto::Simple};
   // Measured on 4 H100s (NVSwitch): one-shot leads two-shot LL up to 128 KiB.
   const size_t oneShotMax = nranks <= 4 ? (128u << 10) : (64u << 10);

@@ -72,6 +72,7 @@ void Collectives::Impl::setup() {
   minBlocks = ctas("LCCL_MIN_CTAS", 1);
   maxBlocks = std::max(minBlocks, ctas("LCCL_MAX_CTAS", smCount));
   llTotalBytes = static_cast<size_t>(Env::instance().size("LCCL_LL_MAX_BYTES"));
+  if (llTotalBytes == 0) llTotalBytes = detail::defaultLLTotalBytes(nranks);
   layout = detail::ScratchLayout::make(nranks);
   LCCL_CUDA_CHECK(cudaMalloc(&scratch, layout.totalBytes));
   LCCL_CUDA_CHECK(cudaMemset(scratch, 0, layout.totalBytes));
@@ -202,7 +203,6 @@ struct Plan {
 };
 
 constexpr size_t kRootedSpreadBytes = 1u << 20;  // Reduce spreads from here
-constexpr size_t kRootedLLBytes = 512u << 10;     // Broadcast / Reduce use LL up to here
 
 bool isReduction(Kind k) {
   return k == Kind::AllReduce || k == Kind::ReduceScatter || k == Kind::Reduce;
@@ -245,14 +245,16 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice, siz
     if (arChoice.proto == detail::Proto::Simple) return twoShotPath(piece);
     return arChoice.algo == Algo::OneShot ? Path::LL : Path::TwoShotLL;
   }
-  // Reduce: staged (two barriers) for small inputs; for large ones the
-  // two-shot push with the shards reduced into the root, which spreads the
-  // traffic over every link instead of converging on the root's.
+  // Broadcast and Reduce: LL while a piece fits the LL slot and the LL
+  // limit (4 ranks: 512 KiB, 2 ranks: 2 MiB). Beyond, Reduce: staged (two
+  // barriers) for mid sizes; for large ones the two-shot push with the
+  // shards reduced into the root, which spreads the traffic over every link
+  // instead of converging on the root's.
   const bool rooted = op.kind == Kind::Reduce || op.kind == Kind::Broadcast;
-  if (rooted && piece <= kRootedLLBytes) return Path::RootedLL;
+  if (rooted && piece <= std::min(detail::llCapacity(nranks), llTotal)) return Path::RootedLL;
   if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? twoShotPath(piece) : Path::Staged;
   if (op.kind == Kind::Broadcast) return Path::Staged;
-  const bool ll = piece <= detail::kOneShotMaxBytes && piece * nranks <= llTotal;
+  const bool ll = piece <= detail::llCapacity(nranks) && piece * nranks <= llTotal;
   return ll ? Path::LL : Path::Push;
 }
 

@@ -36,7 +36,7 @@ struct ScratchLayout {
 
   LCCL_HOST_DEVICE static ScratchLayout make(int nranks) {
     ScratchLayout l{};
-    l.llSlotBytes = kOneShotMaxBytes / kLLDataPerPacket * kLLPacketBytes;
+    l.llSlotBytes = llCapacity(nranks) / kLLDataPerPacket * kLLPacketBytes;
     l.llRegionBytes = 2 * static_cast<size_t>(nranks) * l.llSlotBytes;
     l.simpleInOffset = l.llRegionBytes;
     l.simpleOutOffset = l.simpleInOffset + kStageBytes;

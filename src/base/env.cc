@@ -64,9 +64,11 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_MAX_CTAS", "NCCL_MAX_CTAS", "0",
        "upper bound on the thread blocks of one collective kernel (0: the SM count); every rank "
        "must use the same value"},
-      {"LCCL_LL_MAX_BYTES", nullptr, "1048576",
+      {"LCCL_LL_MAX_BYTES", nullptr, "0",
        "AllGather, ReduceScatter and AllToAll use LL packets while all ranks' pieces together "
-       "stay within this many bytes (and each piece within 512 KiB); above, the Simple push path"},
+       "stay within this many bytes, Broadcast and Reduce while the piece does (each piece "
+       "also within the LL slot: 2 MiB on 2 ranks, 512 KiB beyond); above, the Simple or "
+       "zero-copy paths. 0: 2 MiB on 2 ranks, 1 MiB beyond"},
       {"LCCL_PLAN_DIR", nullptr, "",
        "directory of execution plans (*.json, docs/plan-format.md); lccl's libnccl.so.2 runs a "
        "collective through the first plan that serves it instead of the built-in algorithms"},

@@ -39,7 +39,8 @@ TEST(CollSelection, MidMessagesUseTwoShotLLBeyondTwoRanks) {
 
 TEST(CollSelection, LargeMessagesUseStagedTwoShot) {
   for (int n : {2, 4, 8}) EXPECT_EQ(selectAllReduce(4u << 20, n), kTwoShot) << n;
-  EXPECT_EQ(selectAllReduce((512u << 10) + 1, 2), kTwoShot);
+  EXPECT_EQ(selectAllReduce(kTwoRankLLBytes, 2), kOneShot);  // two ranks: LL to the slot's end
+  EXPECT_EQ(selectAllReduce(kTwoRankLLBytes + 1, 2), kTwoShot);
 }
 
 TEST(CollSelection, EveryDefaultIsFeasible) {
@@ -55,6 +56,10 @@ TEST(CollSelection, FeasibilityLimits) {
   EXPECT_TRUE(feasible(kTwoShotLL, kOneShotMaxBytes / 2 * 4, 4));
   EXPECT_FALSE(feasible(kTwoShotLL, kOneShotMaxBytes / 2 * 4 + 1, 4));
   EXPECT_TRUE(feasible(kTwoShot, size_t{1} << 40, 4));
+  EXPECT_TRUE(feasible(kOneShot, kTwoRankLLBytes, 2));  // two ranks: the larger slot
+  EXPECT_FALSE(feasible(kOneShot, kTwoRankLLBytes + 1, 2));
+  EXPECT_EQ(defaultLLTotalBytes(2), 2u << 20);
+  EXPECT_EQ(defaultLLTotalBytes(4), 1u << 20);
 }
 
 TEST(CollSelection, OverridesForceAlgorithmAndProtocol) {
@@ -87,7 +92,7 @@ TEST(CollSelection, UnknownOverrideNamesAreErrors) {
 TEST(CollLayout, RegionsDoNotOverlapAndLLSlotsFit) {
   for (int n = 1; n <= kMaxRanks; ++n) {
     const ScratchLayout l = ScratchLayout::make(n);
-    EXPECT_EQ(l.llSlotBytes, kOneShotMaxBytes / kLLDataPerPacket * kLLPacketBytes);
+    EXPECT_EQ(l.llSlotBytes, llCapacity(n) / kLLDataPerPacket * kLLPacketBytes);
     EXPECT_LE(l.llRegionBytes, l.simpleInOffset);
     EXPECT_LE(l.simpleInOffset + kSimpleChunkBytes, l.simpleOutOffset);
     EXPECT_LE(l.simpleOutOffset + kSimpleChunkBytes, l.p2pOffset);
