@@ -38,6 +38,12 @@ constexpr size_t llCapacity(int nranks) { return nranks <= 2 ? kTwoRankLLBytes :
 // leading the Simple and zero-copy paths (2 ranks: 2 MiB, 4 ranks: 1 MiB).
 constexpr size_t defaultLLTotalBytes(int nranks) { return nranks <= 2 ? (2u << 20) : (1u << 20); }
 
+// Size limits of one Collectives instance, from the environment.
+struct SizeLimits {
+  size_t llTotal;  // LL while all ranks' pieces together stay within this
+  size_t pipeMin;  // two-shot AllReduce runs pipelined from this size
+};
+
 // Whether `c` can serve an AllReduce of `bytes` over `nranks` ranks.
 bool feasible(Choice c, size_t bytes, int nranks);
 // Default choice for an AllReduce of `bytes` over `nranks` ranks.

@@ -71,8 +71,10 @@ void Collectives::Impl::setup() {
   };
   minBlocks = ctas("LCCL_MIN_CTAS", 1);
   maxBlocks = std::max(minBlocks, ctas("LCCL_MAX_CTAS", smCount));
-  llTotalBytes = static_cast<size_t>(Env::instance().size("LCCL_LL_MAX_BYTES"));
-  if (llTotalBytes == 0) llTotalBytes = detail::defaultLLTotalBytes(nranks);
+  limits.llTotal = static_cast<size_t>(Env::instance().size("LCCL_LL_MAX_BYTES"));
+  if (limits.llTotal == 0) limits.llTotal = detail::defaultLLTotalBytes(nranks);
+  limits.pipeMin = static_cast<size_t>(Env::instance().size("LCCL_PIPE_MIN_BYTES"));
+  if (limits.pipeMin == 0) limits.pipeMin = detail::defaultPipeMinBytes(nranks);
   layout = detail::ScratchLayout::make(nranks);
   LCCL_CUDA_CHECK(cudaMalloc(&scratch, layout.totalBytes));
   LCCL_CUDA_CHECK(cudaMemset(scratch, 0, layout.totalBytes));
@@ -236,13 +238,14 @@ int stagedBlocks(size_t piece, int smCount) {
                                            static_cast<size_t>(smCount)));
 }
 
-Path twoShotPath(size_t piece) {
-  return piece >= detail::kPipeMinBytes ? Path::TwoShotPipe : Path::TwoShot;
+Path twoShotPath(size_t piece, const detail::SizeLimits& lim) {
+  return piece >= lim.pipeMin ? Path::TwoShotPipe : Path::TwoShot;
 }
 
-Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice, size_t llTotal) {
+Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice,
+                const detail::SizeLimits& lim) {
   if (op.kind == Kind::AllReduce) {
-    if (arChoice.proto == detail::Proto::Simple) return twoShotPath(piece);
+    if (arChoice.proto == detail::Proto::Simple) return twoShotPath(piece, lim);
     return arChoice.algo == Algo::OneShot ? Path::LL : Path::TwoShotLL;
   }
   // Broadcast and Reduce: LL while a piece fits the LL slot and the LL
@@ -251,16 +254,16 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice, siz
   // shards reduced into the root, which spreads the traffic over every link
   // instead of converging on the root's.
   const bool rooted = op.kind == Kind::Reduce || op.kind == Kind::Broadcast;
-  if (rooted && piece <= std::min(detail::llCapacity(nranks), llTotal)) return Path::RootedLL;
-  if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? twoShotPath(piece) : Path::Staged;
+  if (rooted && piece <= std::min(detail::llCapacity(nranks), lim.llTotal)) return Path::RootedLL;
+  if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? twoShotPath(piece, lim) : Path::Staged;
   if (op.kind == Kind::Broadcast) return Path::Staged;
-  const bool ll = piece <= detail::llCapacity(nranks) && piece * nranks <= llTotal;
+  const bool ll = piece <= detail::llCapacity(nranks) && piece * nranks <= lim.llTotal;
   return ll ? Path::LL : Path::Push;
 }
 
 Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int smCount,
-              size_t llTotal) {
-  Plan p{choosePath(op, piece, nranks, arChoice, llTotal), piece, 0, 0, detail::kSimpleChunkBytes, 0};
+              const detail::SizeLimits& lim) {
+  Plan p{choosePath(op, piece, nranks, arChoice, lim), piece, 0, 0, detail::kSimpleChunkBytes, 0};
   const bool perPeerSend = op.kind == Kind::ReduceScatter || op.kind == Kind::AllToAll;
   const bool perPeerRecv = op.kind == Kind::AllGather || op.kind == Kind::AllToAll;
   p.sendStride = perPeerSend ? piece : 0;
@@ -350,7 +353,7 @@ void Collectives::Impl::enqueueAcrossNodes(const CollOp& op) {
 // and the overrides (setAllReduceOverride, LCCL_ALGO / LCCL_PROTO).
 bool Collectives::Impl::simpleChosen(const CollOp& op, size_t piece) const {
   if (op.kind == Kind::AllReduce) return choose(piece).proto == detail::Proto::Simple;
-  const Path p = choosePath(op, piece, nranks, Choice{Algo::TwoShot, detail::Proto::Simple}, llTotalBytes);
+  const Path p = choosePath(op, piece, nranks, Choice{Algo::TwoShot, detail::Proto::Simple}, limits);
   return p != Path::LL && p != Path::RootedLL;
 }
 
@@ -412,7 +415,7 @@ void Collectives::Impl::enqueueInNode(const CollOp& op) {
   detail::ZeroCopyArgs z;
   if (zeroCopyArgs(op, piece, z)) return launchZeroCopy(op, z, piece);
   const Choice arChoice = op.kind == Kind::AllReduce ? choose(piece) : Choice{Algo::TwoShot, detail::Proto::Simple};
-  Plan plan = makePlan(op, piece, nranks, arChoice, smCount, llTotalBytes);
+  Plan plan = makePlan(op, piece, nranks, arChoice, smCount, limits);
   plan.blocks = std::clamp(plan.blocks, minBlocks, maxBlocks);
   if (op.op.op == ReduceOp::PreMulSum && isReduction(op.kind))
     plan.chunk = std::min(plan.chunk, detail::kSimpleChunkBytes);  // what preMulBuf holds

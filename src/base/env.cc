@@ -69,6 +69,9 @@ const std::vector<EnvVar>& Env::registry() {
        "stay within this many bytes, Broadcast and Reduce while the piece does (each piece "
        "also within the LL slot: 2 MiB on 2 ranks, 512 KiB beyond); above, the Simple or "
        "zero-copy paths. 0: 2 MiB on 2 ranks, 1 MiB beyond"},
+      {"LCCL_PIPE_MIN_BYTES", nullptr, "0",
+       "the Simple two-shot AllReduce (and Reduce) runs as one pipelined launch from this size "
+       "on, one launch per 32 MiB chunk below; 0: beyond one chunk on 2 ranks, 128 MiB beyond"},
       {"LCCL_PLAN_DIR", nullptr, "",
        "directory of execution plans (*.json, docs/plan-format.md); lccl's libnccl.so.2 runs a "
        "collective through the first plan that serves it instead of the built-in algorithms"},

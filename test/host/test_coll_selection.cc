@@ -60,6 +60,8 @@ TEST(CollSelection, FeasibilityLimits) {
   EXPECT_FALSE(feasible(kOneShot, kTwoRankLLBytes + 1, 2));
   EXPECT_EQ(defaultLLTotalBytes(2), 2u << 20);
   EXPECT_EQ(defaultLLTotalBytes(4), 1u << 20);
+  EXPECT_EQ(defaultPipeMinBytes(2), kTwoShotChunkBytes + 1);  // two ranks: beyond one chunk
+  EXPECT_EQ(defaultPipeMinBytes(4), kPipeMinBytes);
 }
 
 TEST(CollSelection, OverridesForceAlgorithmAndProtocol) {

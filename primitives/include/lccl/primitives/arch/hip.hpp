@@ -60,6 +60,10 @@ LCCL_DEVICE void fenceAcqRelSys() { __atomic_thread_fence(__ATOMIC_ACQ_REL); }
 
 // wall_clock64() ticks at hipDeviceAttributeWallClockRate (100 MHz on MI200/MI300).
 LCCL_DEVICE uint64_t globalTimerNs() { return wall_clock64() * 10; }
+// s_sleep counts units of 64 clocks: about 30 ns at 2 GHz.
+LCCL_DEVICE void sleepNs(uint32_t ns) {
+  for (uint32_t i = 0; i < ns / 32; ++i) __builtin_amdgcn_s_sleep(1);
+}
 
 LCCL_DEVICE uint4 loadGlobal128(const uint4* p) { return *p; }
 LCCL_DEVICE void storeGlobal128(uint4* p, uint4 v) { *p = v; }

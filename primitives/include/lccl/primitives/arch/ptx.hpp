@@ -113,6 +113,9 @@ LCCL_DEVICE uint64_t globalTimerNs() {
   return t;
 }
 
+// Suspends the thread for about `ns` nanoseconds (0 to 2x, capped at 1 ms).
+LCCL_DEVICE void sleepNs(uint32_t ns) { LCCL_PTX("nanosleep.u32 %0;" ::"r"(ns)); }
+
 // ---- 16-byte bulk data movement (weak accesses) ---------------------------
 // Loads bypass L1 allocation: bulk copies stream each byte once.
 LCCL_DEVICE uint4 loadGlobal128(const uint4* p) {

@@ -11,6 +11,24 @@
 #include "lccl/primitives/packet.hpp"
 
 namespace lccl {
+namespace detail {
+
+// A packet read polls at full speed for kPacketFastPolls polls, then pauses
+// between polls (128 ns, 512 ns from 4 x kPacketFastPolls). Without the
+// pause, tens of thousands of threads waiting for packets (a full grid) keep
+// the memory system so busy with polls (and, every kSpinsPerCheck polls,
+// with reads of the host abort flag) that the peers' packet stores land
+// slowly, and the slow-down feeds itself call after call (measured on 2
+// H100s under PyTorch, eager: 512 KiB - 2 MiB AllReduce at 1.1 - 1.2 ms per
+// call instead of 30 us). Measured cost in CUDA graphs on 2 H100s: +0.2 us
+// at 16 KiB, +0.14 us at 64 KiB, none from 1 MiB (experiment 20 in
+// docs/performance.md).
+constexpr uint32_t kPacketFastPolls = 64;
+__device__ __forceinline__ void packetPollPause(uint32_t polls) {
+  if (polls >= kPacketFastPolls) arch::sleepNs(polls >= 4 * kPacketFastPolls ? 512 : 128);
+}
+
+}  // namespace detail
 
 // ---- LL16 -----------------------------------------------------------------
 __device__ __forceinline__ void LL16Packet::write(Payload value, uint32_t flagValue) {
@@ -28,7 +46,7 @@ __device__ __forceinline__ bool LL16Packet::poll(uint32_t flagValue, Payload& va
 __device__ __forceinline__ bool LL16Packet::read(uint32_t flagValue, Payload& value,
                                                  const DeviceWaitBound& bound) const {
   detail::BoundedSpin spin(bound);
-  for (;;) {
+  for (uint32_t polls = 0;; ++polls) {
     const uint4 v = arch::loadVolatileV4(reinterpret_cast<const uint4*>(this));
     if (v.y == flagValue && v.w == flagValue) {
       value = (static_cast<uint64_t>(v.z) << 32) | v.x;
@@ -36,6 +54,7 @@ __device__ __forceinline__ bool LL16Packet::read(uint32_t flagValue, Payload& va
     }
     const uint64_t seen = (static_cast<uint64_t>(v.w) << 32) | v.y;
     if (!spin.keepGoing(DeviceErrorKind::PacketTimeout, flagValue, seen)) return false;
+    detail::packetPollPause(polls);
   }
 }
 
@@ -54,13 +73,14 @@ __device__ __forceinline__ bool LL8Packet::poll(uint32_t flagValue, Payload& val
 __device__ __forceinline__ bool LL8Packet::read(uint32_t flagValue, Payload& value,
                                                 const DeviceWaitBound& bound) const {
   detail::BoundedSpin spin(bound);
-  for (;;) {
+  for (uint32_t polls = 0;; ++polls) {
     const uint64_t v = arch::loadVolatile(reinterpret_cast<const uint64_t*>(this));
     if (static_cast<uint32_t>(v >> 32) == flagValue) {
       value = static_cast<uint32_t>(v);
       return true;
     }
     if (!spin.keepGoing(DeviceErrorKind::PacketTimeout, flagValue, v >> 32)) return false;
+    detail::packetPollPause(polls);
   }
 }
 
