@@ -209,6 +209,20 @@ void runGraph(Context& ctx, Windows& w, cudaStream_t s) {
   }
 }
 
+// After a call that one rank made at another offset: "" when the device
+// refused it with an error naming the windows (InvalidUsageError on the
+// host), else what happened. Clears the device error either way.
+std::string windowRefusal(Context& ctx, cudaStream_t s) {
+  std::string why = syncWithin(60, s) ? "no error reported" : "call did not finish";
+  try {
+    ctx.comm->checkDeviceErrors();
+  } catch (const lccl::InvalidUsageError& e) {
+    why = std::strstr(e.what(), "window") ? "" : std::string("unexpected message: ") + e.what();
+  }
+  ctx.comm->clearDeviceErrors();
+  return why;
+}
+
 // Rank 1 calls at another offset: the kernel must refuse (device error naming
 // the mismatch, InvalidUsageError on the host) instead of computing. Run
 // last: it aborts the communicator's device work.
@@ -220,13 +234,7 @@ void runMismatch(Context& ctx, Windows& w, cudaStream_t s) {
   const size_t count = 1u << 20;
   const size_t shift = ctx.rank == 1 ? 256 : 0;
   w.coll.allReduce(w.sendAt() + shift, w.recvAt(), count, DataType::Float32, ReduceOp::Sum, s);
-  std::string why = syncWithin(60, s) ? "no error reported" : "call did not finish";
-  try {
-    ctx.comm->checkDeviceErrors();
-  } catch (const lccl::InvalidUsageError& e) {
-    why = std::strstr(e.what(), "window") ? "" : std::string("unexpected message: ") + e.what();
-  }
-  ctx.comm->clearDeviceErrors();
+  const std::string why = windowRefusal(ctx, s);
   report(ctx, "window allreduce asymmetric offsets rejected", why.empty(), why);
 }
 
@@ -415,13 +423,7 @@ void runCollMismatch(Context& ctx, cudaStream_t s) {
     Layout l = layoutOf(c, w, ctx.rank, ctx.size);
     if (ctx.rank == 1) (k == Coll::ReduceScatter ? l.send : l.recv) += 256;  // what peers reach
     enqueueColl(coll, c, l, s);
-    std::string why = syncWithin(60, s) ? "no error reported" : "call did not finish";
-    try {
-      ctx.comm->checkDeviceErrors();
-    } catch (const lccl::InvalidUsageError& e) {
-      why = std::strstr(e.what(), "window") ? "" : std::string("unexpected message: ") + e.what();
-    }
-    ctx.comm->clearDeviceErrors();
+    const std::string why = windowRefusal(ctx, s);
     MPI_Barrier(MPI_COMM_WORLD);
     report(ctx, std::string("window ") + collName(k) + " asymmetric offsets rejected", why.empty(), why);
   }
