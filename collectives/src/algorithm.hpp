@@ -42,6 +42,9 @@ constexpr size_t defaultLLTotalBytes(int nranks) { return nranks <= 2 ? (2u << 2
 struct SizeLimits {
   size_t llTotal;  // LL while all ranks' pieces together stay within this
   size_t pipeMin;  // two-shot AllReduce runs pipelined from this size
+  int direct;      // two ranks, Reduce and Broadcast: the direct path (LCCL_DIRECT: 0 never,
+                   // 1 by size, 2 beyond LL)
+  size_t directChunk;  // its chunk (LCCL_DIRECT_CHUNK_BYTES, 0: by size)
 };
 
 // Whether `c` can serve an AllReduce of `bytes` over `nranks` ranks.

@@ -29,7 +29,7 @@ struct Collectives::Impl {
   std::shared_ptr<Communicator> comm;
   int rank = 0, nranks = 1, smCount = 1;
   int minBlocks = 1, maxBlocks = 1;  // LCCL_MIN_CTAS / LCCL_MAX_CTAS within [1, smCount]
-  detail::SizeLimits limits{};       // LCCL_LL_MAX_BYTES, LCCL_PIPE_MIN_BYTES
+  detail::SizeLimits limits{};       // LCCL_LL_MAX_BYTES, LCCL_PIPE_MIN_BYTES, LCCL_DIRECT
   int worldRank = 0, worldSize = 1;
   detail::NodeLayout nodes{};
   std::unique_ptr<detail::CrossNode> crossNode;

@@ -36,6 +36,7 @@ struct KernelArgs {
   size_t bytes;       // bytes per piece handled by this launch
   size_t sendStride;  // distance between the per-peer pieces of send (0: one piece for all)
   size_t recvStride;  // distance between the per-peer pieces of recv (0: one piece)
+  size_t chunk;       // direct path: bytes per chunk (directChunkBytes)
   int root;
   int rank;
   int nranks;

@@ -12,10 +12,10 @@ namespace lccl::detail {
 
 constexpr int kThreads = 512;
 
-enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push };
+enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push, Direct };
 
 // Reductions: AllReduce (LL, TwoShotLL, TwoShot, TwoShotPipe), ReduceScatter (LL, Push),
-// Reduce (RootedLL, Staged, TwoShot / TwoShotPipe with a root).
+// Reduce (RootedLL, Staged, TwoShot / TwoShotPipe with a root, Direct on two ranks).
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
 // PreMulSum's first stage: dst piece p = src piece p x scalar (of `type`),
@@ -33,7 +33,7 @@ struct PreMulArgs {
 void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 
 // Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (RootedLL, Staged: scatter
-// through the stages, then gather).
+// through the stages, then gather; Direct on two ranks).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 
 // AllReduce, ReduceScatter, AllGather and AllToAll on registered

@@ -1,4 +1,5 @@
 // Kernels that move data without reducing: AllGather, AllToAll, Broadcast.
+#include "device/direct.cuh"
 #include "device/ll.cuh"
 #include "device/staged.cuh"
 #include "launch.hpp"
@@ -82,12 +83,33 @@ __global__ void __launch_bounds__(kThreads) broadcastSpread(const __grid_constan
   blockBarrier(a);
 }
 
+// Broadcast, two ranks, direct (device/direct.cuh): the root streams its
+// input into the other rank's stage (half of each block) while copying it
+// into its own output (the other half; nothing when in place); the other
+// rank copies each chunk out of its stage.
+__global__ void __launch_bounds__(kThreads) broadcastDirect(const __grid_constant__ KernelArgs a) {
+  const DirectCall d = directBegin(a);
+  if (a.rank == a.root) {
+    const bool copy = a.recv != a.send;
+    directProduce(a, d, [&](size_t, const Slice& s, char* slot) {
+      const CopySeg push{slot, a.send + s.begin, s.end - s.begin};
+      const CopySeg mine{a.recv + s.begin, a.send + s.begin, s.end - s.begin};
+      blockCopyTwo(&push, 1, &mine, copy ? 1 : 0);
+    });
+    return;
+  }
+  directConsume(a, d, [&](size_t, const Slice& s, const char* slot) {
+    blockCopy(a.recv + s.begin, slot, s.end - s.begin);
+  });
+}
+
 }  // namespace
 
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) moveLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::RootedLL) broadcastLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::Direct) broadcastDirect<<<blocks, kThreads, 0, s>>>(a);
   else broadcastSpread<<<blocks, kThreads, 0, s>>>(a);
 }
 

@@ -1,6 +1,7 @@
 // Kernels that reduce: AllReduce, ReduceScatter, Reduce. Each reads as its
 // pseudocode over the LL exchange (device/ll.cuh) or the staged path
 // (device/staged.cuh).
+#include "device/direct.cuh"
 #include "device/ll.cuh"
 #include "device/staged.cuh"
 #include "launch.hpp"
@@ -220,6 +221,27 @@ __global__ void __launch_bounds__(kThreads) reduceStaged(const __grid_constant__
   blockBarrier(a);
 }
 
+// Reduce, two ranks, direct (device/direct.cuh): the other rank streams its
+// input into the root's stage; the root reduces each chunk with its own
+// input, in rank order, into its output.
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) reduceDirect(const __grid_constant__ KernelArgs a) {
+  const DirectCall d = directBegin(a);
+  if (a.rank != a.root) {
+    directProduce(a, d, [&](size_t, const Slice& s, char* slot) {
+      blockCopy(slot, a.send + s.begin, s.end - s.begin);
+    });
+    return;
+  }
+  directConsume(a, d, [&](size_t, const Slice& s, const char* slot) {
+    const char* srcs[kMaxRanks];
+    srcs[a.rank] = a.send + s.begin;
+    srcs[d.peer] = slot;
+    char* dst = a.recv + s.begin;
+    reduceRanks<T, Op>(a, srcs, &dst, 1, s.end - s.begin);
+  });
+}
+
 template <typename T, ReduceOp Op>
 void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   if (path == Path::LL) reduceLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
@@ -228,6 +250,7 @@ void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   else if (path == Path::Push) reduceScatterPush<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShot) allReduceTwoShotChunk<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShotPipe) allReduceTwoShotPipe<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::Direct) reduceDirect<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else reduceStaged<T, Op><<<blocks, kThreads, 0, s>>>(a);
 }
 

@@ -72,6 +72,13 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_PIPE_MIN_BYTES", nullptr, "0",
        "the Simple two-shot AllReduce (and Reduce) runs as one pipelined launch from this size "
        "on, one launch per 32 MiB chunk below; 0: beyond one chunk on 2 ranks, 128 MiB beyond"},
+      {"LCCL_DIRECT", nullptr, "1",
+       "two ranks: Reduce and Broadcast stream from one rank straight into the other's stage, "
+       "chunk after chunk, in one launch (the direct path). 1: at the sizes where it was "
+       "measured ahead, 2: at every size beyond LL, 0: never (staged and two-shot paths)"},
+      {"LCCL_DIRECT_CHUNK_BYTES", nullptr, "0",
+       "bytes per chunk of that direct path (64 KiB to 32 MiB); 0: 1/4 of the call within "
+       "[4 MiB, 16 MiB]"},
       {"LCCL_PLAN_DIR", nullptr, "",
        "directory of execution plans (*.json, docs/plan-format.md); lccl's libnccl.so.2 runs a "
        "collective through the first plan that serves it instead of the built-in algorithms"},

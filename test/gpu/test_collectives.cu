@@ -90,6 +90,12 @@ double reduced(DataType t, ReduceOp op, int nranks, size_t i) {
   return acc;
 }
 
+const DataType kAllTypes[] = {DataType::Int8, DataType::Uint8, DataType::Int32, DataType::Uint32,
+                              DataType::Int64, DataType::Uint64, DataType::Float16, DataType::Float32,
+                              DataType::Float64, DataType::BFloat16, DataType::Fp8E4M3, DataType::Fp8E5M2};
+const ReduceOp kAllOps[] = {ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min, ReduceOp::Avg,
+                            ReduceOp::PreMulSum};
+
 struct Case {
   Coll coll;
   DataType type;
@@ -217,17 +223,12 @@ std::string checkCase(Context& ctx, lccl::Collectives& coll, const Case& c) {
 }
 
 void runMatrix(Context& ctx, lccl::Collectives& coll) {
-  const DataType allTypes[] = {DataType::Int8, DataType::Uint8, DataType::Int32, DataType::Uint32,
-                               DataType::Int64, DataType::Uint64, DataType::Float16, DataType::Float32,
-                               DataType::Float64, DataType::BFloat16, DataType::Fp8E4M3, DataType::Fp8E5M2};
-  const ReduceOp allOps[] = {ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min, ReduceOp::Avg,
-                             ReduceOp::PreMulSum};
   const Coll colls[] = {Coll::AllReduce, Coll::AllGather, Coll::ReduceScatter, Coll::Broadcast,
                         Coll::Reduce, Coll::AllToAll};
   const size_t smallCounts[] = {0, 1, 7, 1023};
   for (Coll cl : colls)
-    for (DataType t : allTypes)
-      for (ReduceOp op : allOps) {
+    for (DataType t : kAllTypes)
+      for (ReduceOp op : kAllOps) {
         if (!reduces(cl) && op != ReduceOp::Sum) continue;
         int failures = 0;
         for (size_t count : smallCounts)
@@ -266,11 +267,30 @@ void runLarge(Context& ctx, lccl::Collectives& coll) {
       }
 }
 
+// Broadcast and Reduce just beyond the LL sizes with every type and op, the
+// first and the last rank as root (two ranks: Reduce takes the direct path
+// in one chunk; with LCCL_DIRECT=2 LCCL_DIRECT_CHUNK_BYTES=1M both take it
+// in four chunks, the last one short and, for 1-byte types, unaligned).
+void runRootedLarge(Context& ctx, lccl::Collectives& coll) {
+  for (Coll cl : {Coll::Broadcast, Coll::Reduce})
+    for (DataType t : kAllTypes)
+      for (ReduceOp op : kAllOps) {
+        if (!reduces(cl) && op != ReduceOp::Sum) continue;
+        for (int root : {0, ctx.size - 1}) {
+          Case c{cl, t, op, (3u << 20) / lccl::dataTypeSize(t) + 7, root == 0, root};
+          const std::string why = checkCase(ctx, coll, c);
+          report(ctx, caseName(c) + " root=" + std::to_string(root), why.empty(), why);
+        }
+      }
+}
+
 // AllReduce and Reduce past kPipeMinBytes (128 MiB) run the pipelined
-// two-shot kernel: several chunks in one launch, the last one shorter.
+// two-shot kernel: several chunks in one launch, the last one shorter. On two
+// ranks Reduce and Broadcast run the direct path there, whose stage slots
+// are reused (9 chunks of 16 MiB, 4 slots).
 void runPipelined(Context& ctx, lccl::Collectives& coll) {
   const size_t count = (130u << 20) / 4 + 5;
-  for (Coll cl : {Coll::AllReduce, Coll::Reduce})
+  for (Coll cl : {Coll::AllReduce, Coll::Reduce, Coll::Broadcast})
     for (bool inPlace : {false, true}) {
       Case c{cl, DataType::Float32, ReduceOp::Sum, count, inPlace, 1};
       const std::string why = checkCase(ctx, coll, c);
@@ -480,6 +500,7 @@ int main(int argc, char** argv) {
       runArgumentErrors(ctx, coll);
       runMatrix(ctx, coll);
       runLarge(ctx, coll);
+      runRootedLarge(ctx, coll);
       runPipelined(ctx, coll);
       runGraph(ctx, coll);
       runGraphPreMul(ctx, coll);

@@ -2,6 +2,7 @@
 // arithmetic (no GPU needed).
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -238,6 +239,55 @@ TEST(CollLayout, PipeSlicesKeepTheirOwners) {
           }
         for (size_t i = 0; i < bytes; ++i) ASSERT_NE(owner[i], -1) << "byte " << i << " of " << bytes;
       }
+    }
+}
+
+// The direct path of two ranks: chunks of 1 - 4 MiB (a multiple of 16) that
+// cover the buffer, a ring of slots that fits the stage, and every chunk
+// (the short last one too) cut into disjoint block slices that lie inside
+// the block's slice of a full chunk (a reused slot byte keeps its block).
+TEST(CollLayout, DirectGeometryAndSlices) {
+  EXPECT_EQ(directGeometry(0, 16).chunks, 0u);
+  const size_t sizes[] = {1, 17, 3u << 20, (5u << 20) + 7, (16u << 20), (64u << 20) + 12,
+                          (size_t{1} << 30) + 3};
+  for (size_t chosen : {size_t{0}, size_t{1}, size_t{1000001}, size_t{1} << 30})
+    for (size_t bytes : sizes) {
+      const DirectGeometry g = directGeometry(bytes, directChunkBytes(bytes, chosen));
+      EXPECT_EQ(g.chunkBytes % 16, 0u) << bytes;
+      EXPECT_LE(g.chunkBytes, chosen ? kStageBytes / 2 : kDirectMaxChunk) << bytes;
+      if (bytes >= kDirectMinChunk && !chosen) {
+        EXPECT_GE(g.chunkBytes, kDirectMinChunk) << bytes;
+      }
+      EXPECT_GE(g.chunks * g.chunkBytes, bytes) << bytes;
+      EXPECT_LT((g.chunks - 1) * g.chunkBytes, bytes) << bytes;
+      EXPECT_GE(g.slots, 2u) << bytes;
+      EXPECT_LE(g.slots * g.chunkBytes, kStageBytes) << bytes;
+    }
+  EXPECT_EQ(directChunkBytes(size_t{1} << 30, 0), kDirectMaxChunk);
+  EXPECT_EQ(directChunkBytes(size_t{8} << 20, 0), kDirectMinChunk);
+  EXPECT_EQ(directChunkBytes(size_t{32} << 20, 0), size_t{8} << 20);
+  EXPECT_EQ(directChunkBytes(size_t{1} << 30, 1000001), 1000016u);
+  for (size_t bytes : {size_t{1}, (size_t{5} << 20) + 7, (size_t{9} << 20) + 4})
+    for (int blocks : {1, 7, 132}) {
+      const DirectGeometry g = directGeometry(bytes, directChunkBytes(bytes, 1u << 20));
+      std::vector<uint8_t> seen(bytes, 0);
+      for (size_t k = 0; k < g.chunks; ++k)
+        for (int b = 0; b < blocks; ++b) {
+          const Slice s = directSlice(g, bytes, k, b, blocks);
+          const Slice full = directSlice(g, SIZE_MAX, k, b, blocks);
+          ASSERT_LE(s.begin, s.end);
+          if (s.end > s.begin) {
+            EXPECT_GE(s.begin, full.begin);
+            EXPECT_LE(s.end, full.end);
+            EXPECT_GE(s.begin, k * g.chunkBytes);
+            EXPECT_LE(s.end, (k + 1) * g.chunkBytes);
+          }
+          for (size_t i = s.begin; i < s.end; ++i) {
+            EXPECT_EQ(seen[i], 0) << "byte " << i << " twice";
+            seen[i] = 1;
+          }
+        }
+      for (size_t i = 0; i < bytes; ++i) ASSERT_EQ(seen[i], 1) << "byte " << i << " of " << bytes;
     }
 }
 
