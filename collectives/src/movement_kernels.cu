@@ -91,14 +91,14 @@ __global__ void __launch_bounds__(kThreads) broadcastDirect(const __grid_constan
   const DirectCall d = directBegin(a);
   if (a.rank == a.root) {
     const bool copy = a.recv != a.send;
-    directProduce(a, d, [&](size_t, const Slice& s, char* slot) {
+    directProduce(a, d, [&](const Slice& s, char* slot) {
       const CopySeg push{slot, a.send + s.begin, s.end - s.begin};
       const CopySeg mine{a.recv + s.begin, a.send + s.begin, s.end - s.begin};
       blockCopyTwo(&push, 1, &mine, copy ? 1 : 0);
     });
     return;
   }
-  directConsume(a, d, [&](size_t, const Slice& s, const char* slot) {
+  directConsume(a, d, [&](const Slice& s, const char* slot) {
     blockCopy(a.recv + s.begin, slot, s.end - s.begin);
   });
 }

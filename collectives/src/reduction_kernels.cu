@@ -228,12 +228,12 @@ template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceDirect(const __grid_constant__ KernelArgs a) {
   const DirectCall d = directBegin(a);
   if (a.rank != a.root) {
-    directProduce(a, d, [&](size_t, const Slice& s, char* slot) {
+    directProduce(a, d, [&](const Slice& s, char* slot) {
       blockCopy(slot, a.send + s.begin, s.end - s.begin);
     });
     return;
   }
-  directConsume(a, d, [&](size_t, const Slice& s, const char* slot) {
+  directConsume(a, d, [&](const Slice& s, const char* slot) {
     const char* srcs[kMaxRanks];
     srcs[a.rank] = a.send + s.begin;
     srcs[d.peer] = slot;

@@ -242,10 +242,11 @@ TEST(CollLayout, PipeSlicesKeepTheirOwners) {
     }
 }
 
-// The direct path of two ranks: chunks of 1 - 4 MiB (a multiple of 16) that
-// cover the buffer, a ring of slots that fits the stage, and every chunk
-// (the short last one too) cut into disjoint block slices that lie inside
-// the block's slice of a full chunk (a reused slot byte keeps its block).
+// The direct path of two ranks: chunks (by default 4 - 16 MiB, a multiple
+// of 16) that cover the buffer, a ring of slots that fits the stage, and
+// every chunk (the short last one too) cut into disjoint block slices that
+// lie inside the block's slice of a full chunk (a reused slot byte keeps its
+// block).
 TEST(CollLayout, DirectGeometryAndSlices) {
   EXPECT_EQ(directGeometry(0, 16).chunks, 0u);
   const size_t sizes[] = {1, 17, 3u << 20, (5u << 20) + 7, (16u << 20), (64u << 20) + 12,

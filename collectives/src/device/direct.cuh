@@ -86,30 +86,30 @@ __device__ __forceinline__ bool directSlotFree(const KernelArgs& a, const Direct
   return __shfl_sync(0xffffffffu, ok ? 1 : 0, 0) != 0;
 }
 
-// The producer's loop: for each chunk, `fill(k, slice, slot)` stores this
-// block's slice of chunk k into the slot (and may do local work beside it),
-// then the chunk is posted. Ends once the consumer has consumed every chunk.
+// The producer's loop: for each chunk, `fill(slice, at)` stores this block's
+// slice of the chunk at `at` in the consumer's stage (and may do local work
+// beside it), then the chunk is posted. Ends once the consumer has consumed every chunk.
 template <typename Fill>
 __device__ inline void directProduce(const KernelArgs& a, const DirectCall& d, Fill fill) {
   bool ok = true;
   for (size_t k = 0; k < d.g.chunks; ++k) {
     ok = ok && directSlotFree(a, d, k);
     const Slice s = directSlice(a, d, k);
-    if (ok) fill(k, s, directSlot(a, d, d.peer, k, s));
+    if (ok) fill(s, directSlot(a, d, d.peer, k, s));
     if (!__syncthreads_and(ok)) return;
     directPost(a, d, k);
   }
   if (directAwait(a, d, d.g.chunks - 1)) directEnd(a, d);
 }
 
-// The consumer's loop: for each chunk, wait for it, `use(k, slice, slot)`,
-// post it done.
+// The consumer's loop: for each chunk, wait for it, `use(slice, at)` (the
+// slice's bytes lie at `at` in my stage), post it done.
 template <typename Use>
 __device__ inline void directConsume(const KernelArgs& a, const DirectCall& d, Use use) {
   for (size_t k = 0; k < d.g.chunks; ++k) {
     if (!directAwait(a, d, k)) return;
     const Slice s = directSlice(a, d, k);
-    use(k, s, static_cast<const char*>(directSlot(a, d, a.rank, k, s)));
+    use(s, static_cast<const char*>(directSlot(a, d, a.rank, k, s)));
     __syncthreads();
     directPost(a, d, k);
   }
