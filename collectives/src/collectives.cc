@@ -446,7 +446,7 @@ void Collectives::Impl::enqueueInNode(const CollOp& op) {
     a.send = static_cast<const char*>(op.send) + (op.send ? off : 0);
     a.recv = static_cast<char*>(op.recv) + (op.recv ? off : 0);
     a.bytes = std::min(plan.chunk, piece - off);
-    a.chunk = detail::directChunkBytes(a.bytes, limits.directChunk);
+    if (plan.path == Path::Direct) a.chunk = detail::directChunkBytes(a.bytes, limits.directChunk);
     launchChunk(op, a, plan.path, plan.blocks);
   }
 }

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "../../collectives/src/algorithm.hpp"  // the LL limits by rank count
 #include "gpu_test_common.hpp"
 #include "lccl/collectives.hpp"
 #include "lccl/errors.hpp"
@@ -132,7 +133,7 @@ std::string runOnce(Context& ctx, Windows& w, const Case& c, int seq, cudaStream
 }
 
 void runMatrix(Context& ctx, Windows& w, cudaStream_t s) {
-  const size_t zc = 2u << 20;  // on 2 ranks: LL one-shot up to here, zero-copy above
+  const size_t zc = lccl::detail::llCapacity(2);  // on 2 ranks: LL one-shot up to here, zero-copy above
   for (DataType t : {DataType::Float32, DataType::BFloat16, DataType::Int32}) {
     const size_t es = lccl::dataTypeSize(t);
     for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Max, ReduceOp::Avg, ReduceOp::Prod})
@@ -360,8 +361,8 @@ std::string runCollOnce(Context& ctx, Windows& w, const CollCase& c, int seq, cu
 // Broadcast), odd byte counts, and a large one.
 std::vector<size_t> collCounts(DataType t, int n) {
   const size_t es = lccl::dataTypeSize(t);
-  const size_t llTotal = n <= 2 ? (2u << 20) : (1u << 20);  // LCCL_LL_MAX_BYTES's default
-  const size_t total = llTotal / n / es, rooted = (n <= 2 ? (2u << 20) : (512u << 10)) / es;
+  const size_t total = lccl::detail::defaultLLTotalBytes(n) / n / es;  // LCCL_LL_MAX_BYTES=0
+  const size_t rooted = lccl::detail::llCapacity(n) / es;
   return {7, total, total + 1, rooted + 1, (size_t{1} << 20) + 3, ((9u << 20) + 5) / es};
 }
 

@@ -8,6 +8,7 @@
 //   atomicAddReleaseSys                            : atom.add.release.sys
 //   fenceAcqRelSys                                 : fence.acq_rel.sys
 //   globalTimerNs                                  : %globaltimer (ns)
+//   sleepNs                                        : nanosleep (s_sleep on HIP)
 //   loadGlobal128 / storeGlobal128                 : 16-byte ld/st.global.v4 (bulk copies)
 //
 // Only device translation units may include this header.
