@@ -7,12 +7,17 @@
 namespace lccl::detail {
 
 const char* algoName(Algo a) { return a == Algo::OneShot ? "oneshot" : "twoshot"; }
-const char* protoName(Proto p) { return p == Proto::LL ? "LL" : "Simple"; }
+const char* protoName(Proto p) {
+  return p == Proto::LL ? "LL" : p == Proto::LL128 ? "LL128" : "Simple";
+}
 
 bool feasible(Choice c, size_t bytes, int nranks) {
-  if (c.algo == Algo::OneShot) return c.proto == Proto::LL && bytes <= llCapacity(nranks);
-  if (c.proto == Proto::LL) return bytes <= llCapacity(nranks) / 2 * static_cast<size_t>(nranks);
-  return true;
+  if (c.proto == Proto::Simple) return c.algo == Algo::TwoShot;
+  if (c.proto == Proto::LL128)
+    return c.algo == Algo::OneShot ? ll128Fits(bytes, nranks)
+                                   : ll128ShardUnits(bytes, nranks) <= ll128SlotUnits(nranks) / 2;
+  if (c.algo == Algo::OneShot) return bytes <= llCapacity(nranks);
+  return bytes <= llCapacity(nranks) / 2 * static_cast<size_t>(nranks);
 }
 
 Choice selectAllReduce(size_t bytes, int nranks) {
@@ -20,11 +25,16 @@ Choice selectAllReduce(size_t bytes, int nranks) {
   // two-shot LL 2 x (n-1)/n x 2 x bytes in two packet hops: with two ranks
   // one-shot never moves more; beyond, two-shot wins once bandwidth matters.
   // Staged two-shot moves the least and pays two barriers and two local copies.
-  if (nranks <= 2) return bytes <= llCapacity(nranks) ? Choice{Algo::OneShot, Proto::LL}
-                                                    : Choice{Algo::TwoShot, Proto::Simple};
-  // Measured on 4 H100s (NVSwitch): one-shot leads two-shot LL up to 128 KiB.
-  const size_t oneShotMax = nranks <= 4 ? (128u << 10) : (64u << 10);
-  if (bytes <= oneShotMax) return {Algo::OneShot, Proto::LL};
+  // LL128 carries 94% data instead of LL16's 50%, in units of a warp.
+  if (nranks <= 4) {
+    const SelectTable& t = kSelect[nranks <= 2 ? 0 : 1];
+    if (bytes <= t.oneShotLL) return {Algo::OneShot, Proto::LL};
+    const Choice oneShot128{Algo::OneShot, Proto::LL128}, twoShot128{Algo::TwoShot, Proto::LL128};
+    if (bytes <= t.oneShotLL128 && feasible(oneShot128, bytes, nranks)) return oneShot128;
+    if (bytes <= t.twoShotLL128 && feasible(twoShot128, bytes, nranks)) return twoShot128;
+    return {Algo::TwoShot, Proto::Simple};
+  }
+  if (bytes <= (64u << 10)) return {Algo::OneShot, Proto::LL};
   const Choice twoShotLL{Algo::TwoShot, Proto::LL};
   if (bytes <= (1u << 20) && feasible(twoShotLL, bytes, nranks)) return twoShotLL;
   return {Algo::TwoShot, Proto::Simple};
@@ -52,24 +62,37 @@ static int parseSpec(const std::string& spec, const char* what, const char* cons
                                  " (optionally prefixed with ^ to exclude)");
 }
 
+unsigned protoMask(const std::string& spec) {
+  static const char* const protos[] = {"ll", "ll128", "simple"};
+  bool ex = false;
+  const int p = parseSpec(spec, "LCCL_PROTO", protos, 3, &ex);
+  if (p < 0) return kAllProtos;
+  return ex ? kAllProtos & ~(1u << p) : 1u << p;
+}
+
 Choice applyOverrides(Choice c, size_t bytes, int nranks, const std::string& algo,
                       const std::string& proto) {
   static const char* const algos[] = {"oneshot", "twoshot"};
-  static const char* const protos[] = {"ll", "simple"};
+  static const char* const protos[] = {"ll", "ll128", "simple"};
   bool exA = false, exP = false;
   const int a = parseSpec(algo, "LCCL_ALGO", algos, 2, &exA);
-  const int p = parseSpec(proto, "LCCL_PROTO", protos, 2, &exP);
-  Choice want = c;
-  if (a >= 0) want.algo = static_cast<Algo>(exA ? 1 - a : a);
-  if (p >= 0) want.proto = static_cast<Proto>(exP ? 1 - p : p);
-  if (feasible(want, bytes, nranks)) return want;
-  // Keep what was forced; complete the field that was not.
-  if (a >= 0 && p < 0)
-    for (Proto q : {Proto::LL, Proto::Simple})
-      if (feasible({want.algo, q}, bytes, nranks)) return {want.algo, q};
-  if (p >= 0 && a < 0)
-    for (Algo b : {Algo::OneShot, Algo::TwoShot})
-      if (feasible({b, want.proto}, bytes, nranks)) return {b, want.proto};
+  const int p = parseSpec(proto, "LCCL_PROTO", protos, 3, &exP);
+  const auto algoOk = [&](Algo x) { return a < 0 || (static_cast<int>(x) == a) != exA; };
+  const auto protoOk = [&](Proto x) { return p < 0 || (static_cast<int>(x) == p) != exP; };
+  if (algoOk(c.algo) && protoOk(c.proto)) return c;
+  // The feasible choice that honours both and differs least from `c` in
+  // what was not forced (ties: in this order); none: the override is ignored.
+  const Choice all[] = {{Algo::OneShot, Proto::LL},    {Algo::TwoShot, Proto::LL},
+                        {Algo::OneShot, Proto::LL128}, {Algo::TwoShot, Proto::LL128},
+                        {Algo::TwoShot, Proto::Simple}};
+  const Choice* best = nullptr;
+  int bestScore = 3;
+  for (const Choice& x : all) {
+    if (!algoOk(x.algo) || !protoOk(x.proto) || !feasible(x, bytes, nranks)) continue;
+    const int score = (a < 0 && x.algo != c.algo) + (p < 0 && x.proto != c.proto);
+    if (score < bestScore) best = &x, bestScore = score;
+  }
+  if (best) return *best;
   return c;
 }
 

@@ -1,10 +1,11 @@
 // Algorithm selection for the collectives: a table by size and rank count,
 // overridable with LCCL_ALGO / LCCL_PROTO (NCCL_ALGO / NCCL_PROTO honoured).
 //
-// AllReduce has three implementations, named by algorithm x protocol:
-//   oneshot + LL      every rank sends its whole input to every peer as packets
-//   twoshot + LL      reduce-scatter then all-gather, both as packets
-//   twoshot + Simple  staged reduce-scatter then all-gather through peer memory
+// AllReduce has five implementations, named by algorithm x protocol:
+//   oneshot + LL / LL128  every rank sends its whole input to every peer as packets
+//   twoshot + LL / LL128  reduce-scatter then all-gather, both as packets
+//   twoshot + Simple      staged reduce-scatter then all-gather through peer memory
+// LL packets carry 8 data bytes in 16; LL128 lines 120 in 128 (packet.hpp).
 #pragma once
 
 #include <cstddef>
@@ -13,7 +14,7 @@
 namespace lccl::detail {
 
 enum class Algo { OneShot, TwoShot };
-enum class Proto { LL, Simple };
+enum class Proto { LL, LL128, Simple };
 
 struct Choice {
   Algo algo;
@@ -33,13 +34,64 @@ constexpr size_t kOneShotMaxBytes = 512u << 10;
 constexpr size_t kTwoRankLLBytes = 2u << 20;
 constexpr size_t llCapacity(int nranks) { return nranks <= 2 ? kTwoRankLLBytes : kOneShotMaxBytes; }
 
+// LL128 slots: units (480 data bytes each, an even number) one sender may
+// put in one peer's LL128 slot per call: at least 32 MiB / nranks of data
+// (4 ranks: 8 MiB per sender; the scratch holds two parities), so that
+// one-shot carries 32 MiB / nranks and two-shot 16 MiB.
+constexpr size_t kLL128TotalBytes = 32u << 20;
+constexpr size_t ll128SlotUnits(int nranks) {
+  const size_t units = (kLL128TotalBytes / static_cast<size_t>(nranks) + 479) / 480;
+  return (units + 1) / 2 * 2;
+}
+// Units of a two-shot LL128 shard of `bytes`: the shards split the units.
+constexpr size_t ll128ShardUnits(size_t bytes, int nranks) {
+  return ((bytes + 479) / 480 + nranks - 1) / static_cast<size_t>(nranks);
+}
+
+// Whether one sender's piece of `bytes` fits an LL128 slot.
+constexpr bool ll128Fits(size_t bytes, int nranks) {
+  return (bytes + 479) / 480 <= ll128SlotUnits(nranks);
+}
+
+// AllReduce by size, up to 4 ranks (bytes per rank): one-shot LL16 up to
+// oneShotLL, one-shot LL128 up to oneShotLL128, two-shot LL128 up to
+// twoShotLL128 (while it fits the slots), Simple beyond.
+struct SelectTable {
+  size_t oneShotLL, oneShotLL128, twoShotLL128;
+};
+// Measured on H100s (NVSwitch), bf16, CUDA graph: 2 ranks, LL16 / LL128
+// one-shot / LL128 two-shot / Simple: 128 KiB 3.71 / 3.53 / - / -, 1 MiB
+// 9.67 / 6.61 / 6.33 / -, 2 MiB - / 9.96 / 10.45 / 17.37, 16 MiB - / 75.4 /
+// 59.8 / 61.5 us; 4 ranks: 32 KiB 3.90 / 3.95, 64 KiB 4.67 / 4.18, 256 KiB
+// 9.27 / 6.00 / 7.44, 512 KiB - / 9.73 / 7.88, 4 MiB - / 49.8 / 32.0 / 33.4,
+// 8 MiB - / - / 62.3 / 52.0 us.
+constexpr SelectTable kSelect[] = {
+    {64u << 10, 2u << 20, 16u << 20},   // 2 ranks
+    {32u << 10, 256u << 10, 4u << 20},  // 3 - 4 ranks
+};
+
 // Default limit on all ranks' LL pieces together for AllGather,
 // ReduceScatter and AllToAll (LCCL_LL_MAX_BYTES=0): measured where LL stops
 // leading the Simple and zero-copy paths (2 ranks: 2 MiB, 4 ranks: 1 MiB).
 constexpr size_t defaultLLTotalBytes(int nranks) { return nranks <= 2 ? (2u << 20) : (1u << 20); }
 
+// Default limit on all ranks' LL128 pieces together for AllGather,
+// ReduceScatter and AllToAll (LCCL_LL128_MAX_BYTES=0). Measured on H100s
+// (LL128 / push, us): 4 ranks, 4 MiB AllGather 17.7 / 21.1, 16 MiB
+// ReduceScatter 55.6 / 50.9, AllToAll 60.4 / 54.5; 2 ranks, 16 MiB
+// AllToAll 40.2 / 36.6.
+constexpr size_t kDefaultLL128TotalBytes = 8u << 20;
+
+// Protocols allowed by an LCCL_PROTO spec ("", "x" or "^x"), one bit per
+// Proto; throws InvalidArgumentError on unknown names.
+unsigned protoMask(const std::string& spec);
+constexpr unsigned protoBit(Proto p) { return 1u << static_cast<int>(p); }
+constexpr unsigned kAllProtos = 7u;
+
 // Size limits of one Collectives instance, from the environment.
 struct SizeLimits {
+  unsigned protos;     // LCCL_PROTO for AllGather, ReduceScatter, AllToAll (protoMask)
+  size_t ll128Total;   // LL128 while all ranks' pieces together stay within this
   size_t llTotal;  // LL while all ranks' pieces together stay within this
   size_t pipeMin;  // two-shot AllReduce runs pipelined from this size
   int direct;      // two ranks, Reduce and Broadcast: the direct path (LCCL_DIRECT: 0 never,

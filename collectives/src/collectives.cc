@@ -55,6 +55,18 @@ std::vector<RegisteredMemory> Collectives::Impl::exchangeInNode(const Registered
   return out;
 }
 
+// LCCL_PROTO for the collectives other than AllReduce; a value of
+// NCCL_PROTO that names none of lccl's protocols is ignored, as for AllReduce.
+static unsigned protosFromEnv() {
+  const auto& e = Env::instance().entry("LCCL_PROTO");
+  try {
+    return detail::protoMask(e.value);
+  } catch (const InvalidArgumentError&) {
+    if (e.source == EnvSource::Lccl) throw;
+    return detail::kAllProtos;
+  }
+}
+
 void Collectives::Impl::setup() {
   Communicator& c = *comm;
   worldRank = c.rank();
@@ -71,6 +83,9 @@ void Collectives::Impl::setup() {
   };
   minBlocks = ctas("LCCL_MIN_CTAS", 1);
   maxBlocks = std::max(minBlocks, ctas("LCCL_MAX_CTAS", smCount));
+  limits.protos = protosFromEnv();
+  limits.ll128Total = static_cast<size_t>(Env::instance().size("LCCL_LL128_MAX_BYTES"));
+  if (limits.ll128Total == 0) limits.ll128Total = detail::kDefaultLL128TotalBytes;
   limits.llTotal = static_cast<size_t>(Env::instance().size("LCCL_LL_MAX_BYTES"));
   if (limits.llTotal == 0) limits.llTotal = detail::defaultLLTotalBytes(nranks);
   limits.pipeMin = static_cast<size_t>(Env::instance().size("LCCL_PIPE_MIN_BYTES"));
@@ -180,6 +195,9 @@ void Collectives::setAllReduceOverride(const std::string& algo, const std::strin
   impl_->protoOverride = proto;
 }
 
+void Collectives::setProtocols(const std::string& proto) {
+  impl_->limits.protos = proto.empty() ? protosFromEnv() : detail::protoMask(proto);
+}
 
 // One collective call, as the public entry points describe it.
 struct CollOp {
@@ -224,6 +242,8 @@ const char* pathName(Path p) {
     case Path::Staged: return "Simple staged";
     case Path::Push: return "Simple push";
     case Path::Direct: return "Simple direct, pipelined";
+    case Path::LL128: return "LL128 one-shot";
+    case Path::TwoShotLL128: return "LL128 two-shot";
   }
   return "?";
 }
@@ -261,7 +281,9 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice,
                 const detail::SizeLimits& lim) {
   if (op.kind == Kind::AllReduce) {
     if (arChoice.proto == detail::Proto::Simple) return twoShotPath(piece, lim);
-    return arChoice.algo == Algo::OneShot ? Path::LL : Path::TwoShotLL;
+    const bool one = arChoice.algo == Algo::OneShot;
+    if (arChoice.proto == detail::Proto::LL128) return one ? Path::LL128 : Path::TwoShotLL128;
+    return one ? Path::LL : Path::TwoShotLL;
   }
   // Broadcast and Reduce: LL while a piece fits the LL slot and the LL
   // limit (4 ranks: 512 KiB, 2 ranks: 2 MiB). Beyond, two ranks stream the
@@ -274,8 +296,22 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice,
   if (rooted && nranks == 2 && directServes(op.kind, piece, lim.direct)) return Path::Direct;
   if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? twoShotPath(piece, lim) : Path::Staged;
   if (op.kind == Kind::Broadcast) return Path::Staged;
-  const bool ll = piece <= detail::llCapacity(nranks) && piece * nranks <= lim.llTotal;
-  return ll ? Path::LL : Path::Push;
+  // AllGather, ReduceScatter, AllToAll: LL, then LL128, then Simple, as far
+  // as each is allowed (LCCL_PROTO) and within its limits.
+  const size_t total = piece * nranks;
+  const bool ll = (lim.protos & detail::protoBit(detail::Proto::LL)) &&
+                  piece <= detail::llCapacity(nranks) && total <= lim.llTotal;
+  const bool ll128 = (lim.protos & detail::protoBit(detail::Proto::LL128)) &&
+                     detail::ll128Fits(piece, nranks) && total <= lim.ll128Total;
+  return ll ? Path::LL : ll128 ? Path::LL128 : Path::Push;
+}
+
+// LL128 kernels: one warp per unit (480 data bytes) of a piece, at most one
+// block per SM.
+int ll128Blocks(size_t piece, int smCount) {
+  const size_t warps = detail::kThreads / 32;
+  const size_t blocks = (ll128Units(piece) + warps - 1) / warps;
+  return static_cast<int>(std::min<size_t>(std::max<size_t>(blocks, 1), static_cast<size_t>(smCount)));
 }
 
 Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int smCount,
@@ -289,9 +325,12 @@ Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int s
   if (p.path == Path::TwoShot) p.chunk = detail::kTwoShotChunkBytes;
   if (p.path == Path::TwoShotPipe || p.path == Path::Direct) p.chunk = piece;  // pipelined inside
   const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL || p.path == Path::RootedLL;
-  if (ll) p.chunk = piece;
-  const size_t perBlockBytes = p.path == Path::TwoShotLL ? piece / nranks : piece;
-  p.blocks = ll ? llBlocks(perBlockBytes, smCount) : stagedBlocks(piece, smCount);
+  const bool ll128 = p.path == Path::LL128 || p.path == Path::TwoShotLL128;
+  if (ll || ll128) p.chunk = piece;
+  const bool twoShot = p.path == Path::TwoShotLL || p.path == Path::TwoShotLL128;
+  const size_t perBlockBytes = twoShot ? piece / nranks : piece;
+  p.blocks = ll ? llBlocks(perBlockBytes, smCount)
+                : ll128 ? ll128Blocks(perBlockBytes, smCount) : stagedBlocks(piece, smCount);
   return p;
 }
 
@@ -371,7 +410,7 @@ void Collectives::Impl::enqueueAcrossNodes(const CollOp& op) {
 bool Collectives::Impl::simpleChosen(const CollOp& op, size_t piece) const {
   if (op.kind == Kind::AllReduce) return choose(piece).proto == detail::Proto::Simple;
   const Path p = choosePath(op, piece, nranks, Choice{Algo::TwoShot, detail::Proto::Simple}, limits);
-  return p != Path::LL && p != Path::RootedLL;
+  return p != Path::LL && p != Path::RootedLL && p != Path::LL128;
 }
 
 // The window holding [ptr, ptr+bytes) on this rank, or -1.

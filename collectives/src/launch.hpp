@@ -12,9 +12,10 @@ namespace lccl::detail {
 
 constexpr int kThreads = 512;
 
-enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push, Direct };
+enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push, Direct, LL128, TwoShotLL128 };
 
-// Reductions: AllReduce (LL, TwoShotLL, TwoShot, TwoShotPipe), ReduceScatter (LL, Push),
+// Reductions: AllReduce (LL, TwoShotLL, LL128, TwoShotLL128, TwoShot, TwoShotPipe),
+// ReduceScatter (LL, LL128, Push),
 // Reduce (RootedLL, Staged, TwoShot / TwoShotPipe with a root, Direct on two ranks).
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
@@ -32,9 +33,15 @@ struct PreMulArgs {
 };
 void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 
-// Data movement: AllGather (LL, Push), AllToAll (LL, Push), Broadcast (RootedLL, Staged: scatter
+// Data movement: AllGather (LL, LL128, Push), AllToAll (LL, LL128, Push), Broadcast (RootedLL, Staged: scatter
 // through the stages, then gather; Direct on two ranks).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
+
+// The LL128 paths (ll128_kernels.cu): AllReduce one-shot (LL128) and two-shot
+// (TwoShotLL128), ReduceScatter (LL128) when `reduces`; AllGather and
+// AllToAll (LL128) otherwise (type and op unused).
+void launchLL128(Path path, const KernelArgs& a, bool reduces, DataType type, ReduceOp op,
+                 int blocks, cudaStream_t stream);
 
 // AllReduce, ReduceScatter, AllGather and AllToAll on registered
 // windows, one launch for the whole call (zero_copy_kernels.cu).

@@ -7,6 +7,7 @@
 
 #include "algorithm.hpp"
 #include "lccl/primitives/detail/macros.hpp"
+#include "lccl/primitives/packet.hpp"
 
 namespace lccl::detail {
 
@@ -21,7 +22,10 @@ constexpr size_t kStageBytes = 64u << 20;        // each of the simple in / out 
 // Per-rank scratch: [LL: 2 parities x nranks slots][simple in][simple out]
 // [p2p inboxes: one per sender, two slots each]
 // [barrier flags: kMaxBlocks x kMaxRanks epochs written by the peers]
-// [p2p flags: ready[sender][block] and ack[receiver][block] chunk counters].
+// [p2p flags: ready[sender][block] and ack[receiver][block] chunk counters]
+// [LL128: 2 parities x nranks slots of ll128SlotUnits units].
+// LL and LL128 slots are apart: an LL16 reader must never see LL128 data
+// (user bytes) where it expects flags.
 struct ScratchLayout {
   size_t llSlotBytes;    // one sender's packets for one call
   size_t llRegionBytes;  // both parities, all senders
@@ -32,6 +36,8 @@ struct ScratchLayout {
   size_t flagsOffset;
   size_t p2pReadyOffset;
   size_t p2pAckOffset;
+  size_t ll128Offset;
+  size_t ll128SlotBytes;  // one sender's LL128 units for one call
   size_t totalBytes;
 
   LCCL_HOST_DEVICE static ScratchLayout make(int nranks) {
@@ -46,8 +52,14 @@ struct ScratchLayout {
     l.flagsOffset = l.p2pOffset + kSimpleChunkBytes;
     l.p2pReadyOffset = l.flagsOffset + sizeof(uint64_t) * kMaxBlocks * kMaxRanks;
     l.p2pAckOffset = l.p2pReadyOffset + sizeof(uint64_t) * kMaxRanks * kMaxP2PBlocks;
-    l.totalBytes = l.p2pAckOffset + sizeof(uint64_t) * kMaxRanks * kMaxP2PBlocks;
+    const size_t flagsEnd = l.p2pAckOffset + sizeof(uint64_t) * kMaxRanks * kMaxP2PBlocks;
+    l.ll128Offset = (flagsEnd + 4095) / 4096 * 4096;
+    l.ll128SlotBytes = ll128SlotUnits(nranks) * LL128::kUnitBytes;
+    l.totalBytes = l.ll128Offset + 2 * static_cast<size_t>(nranks) * l.ll128SlotBytes;
     return l;
+  }
+  LCCL_HOST_DEVICE size_t ll128SlotOffset(uint32_t flag, int sender, int nranks) const {
+    return ll128Offset + (static_cast<size_t>(flag & 1u) * nranks + sender) * ll128SlotBytes;
   }
   // Where `sender`'s packets for a call with this flag land on the receiver.
   LCCL_HOST_DEVICE size_t llSlotOffset(uint32_t flag, int sender, int nranks) const {

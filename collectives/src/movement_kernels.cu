@@ -1,19 +1,12 @@
 // Kernels that move data without reducing: AllGather, AllToAll, Broadcast.
 #include "device/direct.cuh"
 #include "device/ll.cuh"
+#include "device/ll_kernels.cuh"
 #include "device/staged.cuh"
 #include "launch.hpp"
 
 namespace lccl::detail {
 namespace {
-
-// AllGather / AllToAll, LL: publish my piece(s); unpack every rank's piece.
-__global__ void __launch_bounds__(kThreads) moveLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
-  llPublish(a, flag);
-  llUnpack(a, flag);
-  finishCall(a, flag);
-}
 
 // AllGather / AllToAll (push): write my piece for each peer into that peer's
 // slot for me (remote stores); keep my own piece; after the barrier, copy
@@ -106,7 +99,8 @@ __global__ void __launch_bounds__(kThreads) broadcastDirect(const __grid_constan
 }  // namespace
 
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
-  if (path == Path::LL) moveLL<<<blocks, kThreads, 0, s>>>(a);
+  if (path == Path::LL128) launchLL128(path, a, false, DataType::Int8, ReduceOp::Sum, blocks, s);
+  else if (path == Path::LL) moveLL<LL16Proto><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::RootedLL) broadcastLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Direct) broadcastDirect<<<blocks, kThreads, 0, s>>>(a);

@@ -1,23 +1,15 @@
 // Kernels that reduce: AllReduce, ReduceScatter, Reduce. Each reads as its
-// pseudocode over the LL exchange (device/ll.cuh) or the staged path
-// (device/staged.cuh).
+// pseudocode over the LL exchange (device/ll.cuh; the LL128 instances are
+// built in ll128_kernels.cu) or the staged path (device/staged.cuh).
 #include "device/direct.cuh"
 #include "device/ll.cuh"
+#include "device/ll_kernels.cuh"
 #include "device/staged.cuh"
+#include "dispatch.cuh"
 #include "launch.hpp"
 
 namespace lccl::detail {
 namespace {
-
-// AllReduce, one-shot LL: publish my input to every peer; reduce all inputs.
-// ReduceScatter, LL: publish piece p to peer p; reduce the pieces for me.
-template <typename T, ReduceOp Op>
-__global__ void __launch_bounds__(kThreads) reduceLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
-  llPublish(a, flag);
-  llReduce<T, Op>(a, flag);
-  finishCall(a, flag);
-}
 
 // Reduce, LL (small): the others' packets to the root, which reduces them in
 // rank order; tokens keep every rank in step (see ll.cuh).
@@ -27,21 +19,9 @@ __global__ void __launch_bounds__(kThreads) reduceRootedLL(const __grid_constant
   const int p = tokenPeer(a);
   const bool root = a.rank == a.root;
   if (p >= 0 && (root || p != a.root)) llSendToken(a, flag, p);
-  if (root) llReduce<T, Op>(a, flag);
+  if (root) llReduce<LL16Proto, T, Op>(a, flag);
   else llSendToRoot(a, flag);
   if (p >= 0 && !root) llWaitToken(a, flag, p);
-  finishCall(a, flag);
-}
-
-// AllReduce, two-shot LL: send shard q to rank q; reduce my shard and send
-// it to every rank; collect every other shard.
-template <typename T, ReduceOp Op>
-__global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
-  const size_t words = (a.bytes + 7) / 8;
-  llSendShards(a, flag, words);
-  llReduceShard<T, Op>(a, flag, words);
-  llGatherShards(a, flag, words);
   finishCall(a, flag);
 }
 
@@ -244,9 +224,9 @@ __global__ void __launch_bounds__(kThreads) reduceDirect(const __grid_constant__
 
 template <typename T, ReduceOp Op>
 void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
-  if (path == Path::LL) reduceLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  if (path == Path::LL) reduceLL<LL16Proto, T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::RootedLL) reduceRootedLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
-  else if (path == Path::TwoShotLL) allReduceTwoShotLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::TwoShotLL) allReduceTwoShotLL<LL16Proto, T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) reduceScatterPush<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShot) allReduceTwoShotChunk<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShotPipe) allReduceTwoShotPipe<T, Op><<<blocks, kThreads, 0, s>>>(a);
@@ -254,37 +234,17 @@ void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   else reduceStaged<T, Op><<<blocks, kThreads, 0, s>>>(a);
 }
 
-template <typename T>
-void launchOp(Path path, const KernelArgs& a, ReduceOp op, int blocks, cudaStream_t s) {
-  switch (op) {
-    case ReduceOp::Sum: return launchTyped<T, ReduceOp::Sum>(path, a, blocks, s);
-    case ReduceOp::Prod: return launchTyped<T, ReduceOp::Prod>(path, a, blocks, s);
-    case ReduceOp::Max: return launchTyped<T, ReduceOp::Max>(path, a, blocks, s);
-    case ReduceOp::Min: return launchTyped<T, ReduceOp::Min>(path, a, blocks, s);
-    case ReduceOp::Avg: return launchTyped<T, ReduceOp::Avg>(path, a, blocks, s);
-    default: return;
-  }
-}
-
 }  // namespace
 
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t s) {
-  switch (type) {
-    case DataType::Int8: return launchOp<int8_t>(path, a, op, blocks, s);
-    case DataType::Uint8: return launchOp<uint8_t>(path, a, op, blocks, s);
-    case DataType::Int32: return launchOp<int32_t>(path, a, op, blocks, s);
-    case DataType::Uint32: return launchOp<uint32_t>(path, a, op, blocks, s);
-    case DataType::Int64: return launchOp<int64_t>(path, a, op, blocks, s);
-    case DataType::Uint64: return launchOp<uint64_t>(path, a, op, blocks, s);
-    case DataType::Float16: return launchOp<__half>(path, a, op, blocks, s);
-    case DataType::Float32: return launchOp<float>(path, a, op, blocks, s);
-    case DataType::Float64: return launchOp<double>(path, a, op, blocks, s);
-    case DataType::BFloat16: return launchOp<__nv_bfloat16>(path, a, op, blocks, s);
-    case DataType::Fp8E4M3: return launchOp<__nv_fp8_e4m3>(path, a, op, blocks, s);
-    case DataType::Fp8E5M2: return launchOp<__nv_fp8_e5m2>(path, a, op, blocks, s);
-    default: return;
-  }
+  if (path == Path::LL128 || path == Path::TwoShotLL128)
+    return launchLL128(path, a, true, type, op, blocks, s);
+  withType(type, [&](auto t) {
+    withOp(op, [&](auto o) {
+      launchTyped<typename decltype(t)::type, decltype(o)::value>(path, a, blocks, s);
+    });
+  });
 }
 
 }  // namespace lccl::detail

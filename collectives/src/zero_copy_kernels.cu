@@ -17,6 +17,7 @@
 // from a buffer that the call also writes is read and written by one thread
 // of one block, which loads it from every rank before storing it anywhere.
 #include "device/staged.cuh"
+#include "dispatch.cuh"
 #include "launch.hpp"
 #include "lccl/primitives/detail/wait.hpp"
 #include "windows.hpp"
@@ -139,36 +140,14 @@ void launchOne(const KernelArgs& a, const ZeroCopyArgs& z, int blocks, cudaStrea
   zeroCopyKernel<K, T, Op><<<blocks, kThreads, 0, s>>>(a, z);
 }
 
-template <Kind K, typename T>
-void launchOp(const KernelArgs& a, const ZeroCopyArgs& z, ReduceOp op, int blocks, cudaStream_t s) {
-  switch (op) {
-    case ReduceOp::Sum: return launchOne<K, T, ReduceOp::Sum>(a, z, blocks, s);
-    case ReduceOp::Prod: return launchOne<K, T, ReduceOp::Prod>(a, z, blocks, s);
-    case ReduceOp::Max: return launchOne<K, T, ReduceOp::Max>(a, z, blocks, s);
-    case ReduceOp::Min: return launchOne<K, T, ReduceOp::Min>(a, z, blocks, s);
-    case ReduceOp::Avg: return launchOne<K, T, ReduceOp::Avg>(a, z, blocks, s);
-    default: return;
-  }
-}
-
 template <Kind K>
 void launchReduce(const KernelArgs& a, const ZeroCopyArgs& z, DataType type, ReduceOp op,
                   int blocks, cudaStream_t s) {
-  switch (type) {
-    case DataType::Int8: return launchOp<K, int8_t>(a, z, op, blocks, s);
-    case DataType::Uint8: return launchOp<K, uint8_t>(a, z, op, blocks, s);
-    case DataType::Int32: return launchOp<K, int32_t>(a, z, op, blocks, s);
-    case DataType::Uint32: return launchOp<K, uint32_t>(a, z, op, blocks, s);
-    case DataType::Int64: return launchOp<K, int64_t>(a, z, op, blocks, s);
-    case DataType::Uint64: return launchOp<K, uint64_t>(a, z, op, blocks, s);
-    case DataType::Float16: return launchOp<K, __half>(a, z, op, blocks, s);
-    case DataType::Float32: return launchOp<K, float>(a, z, op, blocks, s);
-    case DataType::Float64: return launchOp<K, double>(a, z, op, blocks, s);
-    case DataType::BFloat16: return launchOp<K, __nv_bfloat16>(a, z, op, blocks, s);
-    case DataType::Fp8E4M3: return launchOp<K, __nv_fp8_e4m3>(a, z, op, blocks, s);
-    case DataType::Fp8E5M2: return launchOp<K, __nv_fp8_e5m2>(a, z, op, blocks, s);
-    default: return;
-  }
+  withType(type, [&](auto t) {
+    withOp(op, [&](auto o) {
+      launchOne<K, typename decltype(t)::type, decltype(o)::value>(a, z, blocks, s);
+    });
+  });
 }
 
 }  // namespace

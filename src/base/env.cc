@@ -57,13 +57,19 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_ALGO", "NCCL_ALGO", "",
        "force or exclude collective algorithms: oneshot, twoshot; '^name' excludes"},
       {"LCCL_PROTO", "NCCL_PROTO", "",
-       "force or exclude protocols: LL, Simple; '^name' excludes"},
+       "force or exclude protocols: LL, LL128, Simple; '^name' excludes. AllReduce: the "
+       "protocol of its algorithm; AllGather, ReduceScatter, AllToAll: which of LL, LL128 and "
+       "the Simple (push or zero-copy) paths may serve a call"},
       {"LCCL_MIN_CTAS", "NCCL_MIN_CTAS", "0",
        "lower bound on the thread blocks of one collective kernel (0: automatic); every rank "
        "must use the same value"},
       {"LCCL_MAX_CTAS", "NCCL_MAX_CTAS", "0",
        "upper bound on the thread blocks of one collective kernel (0: the SM count); every rank "
        "must use the same value"},
+      {"LCCL_LL128_MAX_BYTES", nullptr, "0",
+       "AllGather, ReduceScatter and AllToAll use LL128 lines beyond the LL limit while all "
+       "ranks' pieces together stay within this many bytes (and each piece within the LL128 "
+       "slot: 32 MiB / ranks); above, the Simple or zero-copy paths. 0: 8 MiB"},
       {"LCCL_LL_MAX_BYTES", nullptr, "0",
        "AllGather, ReduceScatter and AllToAll use LL packets while all ranks' pieces together "
        "stay within this many bytes, Broadcast and Reduce while the piece does (each piece "

@@ -2,8 +2,9 @@
 // in place and out of place, counts 0, 1, 7, 1023, 1M and one case larger
 // than a staging chunk (types/ops subset for the two large counts), outputs
 // poisoned first and guarded past their end, integer-valued inputs compared
-// bit for bit (exact in any order of reduction). Also CUDA-graph capture and
-// replay with changed input data, and argument errors.
+// bit for bit (exact in any order of reduction). The LL128 paths also at
+// the small sizes only a forced protocol sends them. Also CUDA-graph capture
+// and replay with changed input data, and argument errors.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_fp8.h>
@@ -267,6 +268,46 @@ void runLarge(Context& ctx, lccl::Collectives& coll) {
       }
 }
 
+// The LL128 paths forced (Collectives::setProtocols, setAllReduceOverride)
+// at sizes the default table serves with LL16: partial units, one unit, and
+// many units over many blocks (1023 elements of 8 bytes: 17 units), every
+// type and op; AllReduce one-shot and two-shot. Default sizes (1 - 16 MiB)
+// are in runLarge and runGraph.
+void runLL128Case(Context& ctx, lccl::Collectives& coll, Coll cl, const char* what) {
+  const size_t counts[] = {1, 7, 1023, 100003};
+  for (DataType t : kAllTypes)
+    for (ReduceOp op : kAllOps) {
+      if (!reduces(cl) && op != ReduceOp::Sum) continue;
+      int failures = 0;
+      for (size_t count : counts)
+        for (bool inPlace : {false, true}) {
+          Case c{cl, t, op, count, inPlace, ctx.size - 1};
+          const std::string why = checkCase(ctx, coll, c);
+          if (!why.empty()) {
+            ++failures;
+            report(ctx, caseName(c) + " " + what, false, why);
+          }
+        }
+      int all = 0;
+      MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+      report(ctx, std::string(collName(cl)) + " " + what + " " + lccl::dataTypeName(t) +
+                      (reduces(cl) ? std::string(" ") + lccl::reduceOpName(op) : "") +
+                      " counts 1,7,1023,100003 in/out of place",
+             all == 0, "see the failures above");
+    }
+}
+
+void runLL128(Context& ctx, lccl::Collectives& coll) {
+  for (const char* algo : {"oneshot", "twoshot"}) {
+    coll.setAllReduceOverride(algo, "LL128");
+    runLL128Case(ctx, coll, Coll::AllReduce, algo == std::string("oneshot") ? "LL128 one-shot" : "LL128 two-shot");
+  }
+  coll.setAllReduceOverride("", "");
+  coll.setProtocols("LL128");
+  for (Coll cl : {Coll::AllGather, Coll::ReduceScatter, Coll::AllToAll}) runLL128Case(ctx, coll, cl, "LL128");
+  coll.setProtocols("");
+}
+
 // Broadcast and Reduce just beyond the LL sizes with every type and op, the
 // first and the last rank as root (two ranks: Reduce takes the direct path
 // in one chunk; with LCCL_DIRECT=2 LCCL_DIRECT_CHUNK_BYTES=1M both take it
@@ -300,7 +341,7 @@ void runPipelined(Context& ctx, lccl::Collectives& coll) {
 
 // Capture one AllReduce in a graph; replay it with new inputs each time.
 void runGraph(Context& ctx, lccl::Collectives& coll) {
-  for (size_t count : {size_t{1000}, size_t{3} << 20}) {
+  for (size_t count : {size_t{1000}, size_t{1} << 20, size_t{3} << 20}) {  // LL, LL128, Simple / LL128
     const size_t bytes = count * sizeof(float);
     DeviceBuffer send(bytes), recv(bytes);
     cudaStream_t s;
@@ -501,6 +542,7 @@ int main(int argc, char** argv) {
       runMatrix(ctx, coll);
       runLarge(ctx, coll);
       runRootedLarge(ctx, coll);
+      runLL128(ctx, coll);
       runPipelined(ctx, coll);
       runGraph(ctx, coll);
       runGraphPreMul(ctx, coll);

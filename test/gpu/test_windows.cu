@@ -1,13 +1,13 @@
 // GPU test of registered windows (Collectives::registerWindow) and the
 // zero-copy collectives.
 // AllReduce: float / bfloat16 / int32 x sum / max / avg / prod at counts
-// around the zero-copy threshold (2 ranks), odd counts, 1M+3 and more than
+// around the zero-copy threshold (the end of LL128), odd counts, 1M+3 and more than
 // 40 MiB; in place and out of place, at an offset inside the windows, several
 // calls in a row with changing data, CUDA graph capture and replay, and the
 // kernel's symmetry check. Integer-valued inputs, outputs poisoned first,
 // compared bit for bit with a CPU reference.
 // ReduceScatter (the same types and ops), AllGather and AllToAll (random
-// bytes): counts on both sides of the LL / zero-copy boundary, odd byte
+// bytes): counts on both sides of the LL / LL128 / zero-copy boundaries, odd byte
 // counts, in place and out of place, graph replay with new data, and each
 // one's symmetry check. Broadcast (first and last root) on windows runs its
 // staged paths; checked the same way.
@@ -18,7 +18,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "../../collectives/src/algorithm.hpp"  // the LL limits by rank count
+#include "../../collectives/src/algorithm.hpp"  // the LL / LL128 limits by rank count
 #include "gpu_test_common.hpp"
 #include "lccl/collectives.hpp"
 #include "lccl/errors.hpp"
@@ -132,8 +132,13 @@ std::string runOnce(Context& ctx, Windows& w, const Case& c, int seq, cudaStream
   return why;
 }
 
+// Bytes up to which AllReduce takes an LL path by default (zero-copy above).
+size_t zeroCopyFrom(int nranks) {
+  return lccl::detail::kSelect[nranks <= 2 ? 0 : 1].twoShotLL128;
+}
+
 void runMatrix(Context& ctx, Windows& w, cudaStream_t s) {
-  const size_t zc = lccl::detail::llCapacity(2);  // on 2 ranks: LL one-shot up to here, zero-copy above
+  const size_t zc = zeroCopyFrom(ctx.size);  // LL128 two-shot up to here, zero-copy above
   for (DataType t : {DataType::Float32, DataType::BFloat16, DataType::Int32}) {
     const size_t es = lccl::dataTypeSize(t);
     for (ReduceOp op : {ReduceOp::Sum, ReduceOp::Max, ReduceOp::Avg, ReduceOp::Prod})
@@ -232,7 +237,7 @@ void runMismatch(Context& ctx, Windows& w, cudaStream_t s) {
     if (ctx.rank == 0) std::printf("SKIP window allreduce asymmetric offsets: zero-copy is off on %d ranks\n", ctx.size);
     return;
   }
-  const size_t count = 1u << 20;
+  const size_t count = zeroCopyFrom(ctx.size) / sizeof(float) + 1024;  // zero-copy
   const size_t shift = ctx.rank == 1 ? 256 : 0;
   w.coll.allReduce(w.sendAt() + shift, w.recvAt(), count, DataType::Float32, ReduceOp::Sum, s);
   const std::string why = windowRefusal(ctx, s);
@@ -362,8 +367,10 @@ std::string runCollOnce(Context& ctx, Windows& w, const CollCase& c, int seq, cu
 std::vector<size_t> collCounts(DataType t, int n) {
   const size_t es = lccl::dataTypeSize(t);
   const size_t total = lccl::detail::defaultLLTotalBytes(n) / n / es;  // LCCL_LL_MAX_BYTES=0
+  const size_t total128 = lccl::detail::kDefaultLL128TotalBytes / n / es;  // LCCL_LL128_MAX_BYTES=0
   const size_t rooted = lccl::detail::llCapacity(n) / es;
-  return {7, total, total + 1, rooted + 1, (size_t{1} << 20) + 3, ((9u << 20) + 5) / es};
+  return {7, total, total + 1, rooted + 1, (size_t{1} << 20) + 3, total128, total128 + 1,
+          ((9u << 20) + 5) / es};
 }
 
 void runCollMatrix(Context& ctx, Windows& w, cudaStream_t s) {
@@ -389,7 +396,7 @@ void runCollMatrix(Context& ctx, Windows& w, cudaStream_t s) {
 
 // Each collective captured once and replayed with new data.
 void runCollGraphs(Context& ctx, Windows& w, cudaStream_t s) {
-  const size_t count = (3u << 20) / 2 + 1;  // bf16, zero-copy on 2 and 4 ranks
+  const size_t count = lccl::detail::kDefaultLL128TotalBytes / 2 / 2 + 1;  // bf16: zero-copy
   for (Coll k : {Coll::ReduceScatter, Coll::AllGather, Coll::AllToAll, Coll::Broadcast}) {
     const CollCase c{k, DataType::BFloat16, ReduceOp::Sum, count, false, ctx.size - 1};
     const Layout l = layoutOf(c, w, ctx.rank, ctx.size);
@@ -420,7 +427,8 @@ void runCollMismatch(Context& ctx, cudaStream_t s) {
   for (Coll k : {Coll::ReduceScatter, Coll::AllGather, Coll::AllToAll}) {
     lccl::Collectives coll(ctx.comm);
     Windows w(coll);
-    const CollCase c{k, DataType::Float32, ReduceOp::Sum, size_t{1} << 20, false, 0};
+    const size_t count = lccl::detail::kDefaultLL128TotalBytes / ctx.size / 4 + 1024;  // zero-copy
+    const CollCase c{k, DataType::Float32, ReduceOp::Sum, count, false, 0};
     Layout l = layoutOf(c, w, ctx.rank, ctx.size);
     if (ctx.rank == 1) (k == Coll::ReduceScatter ? l.send : l.recv) += 256;  // what peers reach
     enqueueColl(coll, c, l, s);

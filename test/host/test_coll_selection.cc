@@ -22,26 +22,31 @@ const Choice kTwoShot{Algo::TwoShot, Proto::Simple};
 TEST(CollSelection, SmallMessagesUseOneShotLL) {
   for (int n : {2, 3, 4, 8}) {
     EXPECT_EQ(selectAllReduce(1, n), kOneShot) << n;
-    EXPECT_EQ(selectAllReduce(64u << 10, n), kOneShot) << n;
+    EXPECT_EQ(selectAllReduce(32u << 10, n), kOneShot) << n;
   }
+  EXPECT_EQ(selectAllReduce(64u << 10, 2), kOneShot);
+  EXPECT_EQ(selectAllReduce(64u << 10, 8), kOneShot);
 }
 
-TEST(CollSelection, OneShotReachesFurtherOnFewRanks) {
-  EXPECT_EQ(selectAllReduce(128u << 10, 4), kOneShot);
-  EXPECT_EQ(selectAllReduce((128u << 10) + 1, 4), kTwoShotLL);
-  EXPECT_EQ(selectAllReduce(128u << 10, 8), kTwoShotLL);
+TEST(CollSelection, LL128BeyondLL16UpToFourRanks) {
+  const Choice one128{Algo::OneShot, Proto::LL128}, two128{Algo::TwoShot, Proto::LL128};
+  for (int n : {2, 4}) {
+    const SelectTable& t = kSelect[n <= 2 ? 0 : 1];
+    EXPECT_EQ(selectAllReduce(t.oneShotLL + 1, n), one128) << n;
+    EXPECT_EQ(selectAllReduce(t.oneShotLL128, n), one128) << n;
+    if (t.twoShotLL128 > t.oneShotLL128) {
+      EXPECT_EQ(selectAllReduce(t.oneShotLL128 + 1, n), two128) << n;
+      EXPECT_EQ(selectAllReduce(t.twoShotLL128, n), two128) << n;
+    }
+    EXPECT_EQ(selectAllReduce(t.twoShotLL128 + 1, n), kTwoShot) << n;
+  }
+  EXPECT_EQ(selectAllReduce(3u << 20, 3), two128);
 }
 
-TEST(CollSelection, MidMessagesUseTwoShotLLBeyondTwoRanks) {
-  EXPECT_EQ(selectAllReduce(256u << 10, 4), kTwoShotLL);
-  EXPECT_EQ(selectAllReduce(1u << 20, 4), kTwoShotLL);
-  EXPECT_EQ(selectAllReduce(256u << 10, 2), kOneShot);
-}
-
-TEST(CollSelection, LargeMessagesUseStagedTwoShot) {
-  for (int n : {2, 4, 8}) EXPECT_EQ(selectAllReduce(4u << 20, n), kTwoShot) << n;
-  EXPECT_EQ(selectAllReduce(kTwoRankLLBytes, 2), kOneShot);  // two ranks: LL to the slot's end
-  EXPECT_EQ(selectAllReduce(kTwoRankLLBytes + 1, 2), kTwoShot);
+TEST(CollSelection, EightRanksKeepLL16TwoShot) {
+  EXPECT_EQ(selectAllReduce((64u << 10) + 1, 8), kTwoShotLL);
+  EXPECT_EQ(selectAllReduce(1u << 20, 8), kTwoShotLL);
+  EXPECT_EQ(selectAllReduce(4u << 20, 8), kTwoShot);
 }
 
 TEST(CollSelection, EveryDefaultIsFeasible) {
@@ -59,6 +64,17 @@ TEST(CollSelection, FeasibilityLimits) {
   EXPECT_TRUE(feasible(kTwoShot, size_t{1} << 40, 4));
   EXPECT_TRUE(feasible(kOneShot, kTwoRankLLBytes, 2));  // two ranks: the larger slot
   EXPECT_FALSE(feasible(kOneShot, kTwoRankLLBytes + 1, 2));
+  const Choice one128{Algo::OneShot, Proto::LL128}, two128{Algo::TwoShot, Proto::LL128};
+  for (int n = 2; n <= kMaxRanks; ++n) {
+    const size_t cap = ll128SlotUnits(n) * 480;  // data one sender's slot carries
+    EXPECT_EQ(ll128SlotUnits(n) % 2, 0u) << n;   // two-shot halves are whole units
+    EXPECT_TRUE(feasible(one128, cap, n)) << n;
+    EXPECT_FALSE(feasible(one128, cap + 1, n)) << n;
+    const size_t twoCap = ll128SlotUnits(n) / 2 * 480 * n;  // every shard within half a slot
+    EXPECT_TRUE(feasible(two128, twoCap, n)) << n;
+    EXPECT_FALSE(feasible(two128, twoCap + 1, n)) << n;
+    EXPECT_TRUE(ll128Fits(cap, n) && !ll128Fits(cap + 1, n)) << n;
+  }
   EXPECT_EQ(defaultLLTotalBytes(2), 2u << 20);
   EXPECT_EQ(defaultLLTotalBytes(4), 1u << 20);
   EXPECT_EQ(defaultPipeMinBytes(2), kTwoShotChunkBytes + 1);  // two ranks: beyond one chunk
@@ -71,19 +87,33 @@ TEST(CollSelection, OverridesForceAlgorithmAndProtocol) {
   EXPECT_EQ(applyOverrides(kTwoShot, 1024, 4, "OneShot", ""), kOneShot);
   EXPECT_EQ(applyOverrides(kTwoShot, 1024, 4, "twoshot", "LL"), kTwoShotLL);
   EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "^oneshot", ""), kTwoShotLL);
-  EXPECT_EQ(applyOverrides(kTwoShotLL, 1024, 4, "", "^LL"), kTwoShot);
+  // Excluding the chosen protocol keeps the algorithm where it can.
+  EXPECT_EQ(applyOverrides(kTwoShotLL, 1024, 4, "", "^LL"), (Choice{Algo::TwoShot, Proto::LL128}));
+  EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "", "ll128"), (Choice{Algo::OneShot, Proto::LL128}));
+  EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "twoshot", "LL128"), (Choice{Algo::TwoShot, Proto::LL128}));
+  EXPECT_EQ(applyOverrides(kTwoShot, 1024, 4, "", "^simple"), kTwoShotLL);
+}
+
+TEST(CollSelection, ProtocolMasks) {
+  EXPECT_EQ(protoMask(""), kAllProtos);
+  EXPECT_EQ(protoMask("LL128"), protoBit(Proto::LL128));
+  EXPECT_EQ(protoMask("^ll"), protoBit(Proto::LL128) | protoBit(Proto::Simple));
+  EXPECT_EQ(protoMask("Simple"), protoBit(Proto::Simple));
+  EXPECT_THROW(protoMask("LL64"), InvalidArgumentError);
 }
 
 TEST(CollSelection, InfeasibleOverridesAreCompletedOrIgnored) {
-  // One-shot cannot carry 8 MiB: the forced protocol wins, the algorithm adapts.
-  EXPECT_EQ(applyOverrides(kTwoShot, 8u << 20, 4, "oneshot", ""), kTwoShot);
+  // One-shot cannot carry 32 MiB on 4 ranks, nor LL 8 MiB: ignored.
+  EXPECT_EQ(applyOverrides(kTwoShot, 32u << 20, 4, "oneshot", ""), kTwoShot);
   EXPECT_EQ(applyOverrides(kTwoShot, 8u << 20, 4, "", "LL"), kTwoShot);
+  // The algorithm adapts to a forced protocol: two-shot LL at 1 MiB.
+  EXPECT_EQ(applyOverrides(kTwoShot, 1u << 20, 4, "", "LL"), kTwoShotLL);
   EXPECT_EQ(applyOverrides(kOneShot, 1024, 4, "oneshot", "simple"), kOneShot);
 }
 
 TEST(CollSelection, UnknownOverrideNamesAreErrors) {
   EXPECT_THROW(applyOverrides(kOneShot, 1024, 4, "ring", ""), InvalidArgumentError);
-  EXPECT_THROW(applyOverrides(kOneShot, 1024, 4, "", "LL128"), InvalidArgumentError);
+  EXPECT_THROW(applyOverrides(kOneShot, 1024, 4, "", "LL64"), InvalidArgumentError);
   try {
     applyOverrides(kOneShot, 1024, 4, "^NVLS", "");
     FAIL() << "no error";
@@ -103,7 +133,16 @@ TEST(CollLayout, RegionsDoNotOverlapAndLLSlotsFit) {
     EXPECT_EQ(l.flagsOffset % 8, 0u);
     EXPECT_EQ(l.p2pReadyOffset, l.flagsOffset + 8 * kMaxBlocks * kMaxRanks);
     EXPECT_EQ(l.p2pAckOffset, l.p2pReadyOffset + 8 * kMaxRanks * kMaxP2PBlocks);
-    EXPECT_EQ(l.totalBytes, l.p2pAckOffset + 8 * kMaxRanks * kMaxP2PBlocks);
+    EXPECT_LE(l.p2pAckOffset + 8 * kMaxRanks * kMaxP2PBlocks, l.ll128Offset);
+    EXPECT_EQ(l.ll128Offset % 4096, 0u);  // LL128 units are 512-byte aligned
+    EXPECT_EQ(l.ll128SlotBytes, ll128SlotUnits(n) * LL128::kUnitBytes);
+    EXPECT_EQ(l.totalBytes, l.ll128Offset + 2 * n * l.ll128SlotBytes);
+    for (uint32_t flag : {1u, 2u})
+      for (int s = 0; s < n; ++s) {
+        EXPECT_GE(l.ll128SlotOffset(flag, s, n), l.ll128Offset);
+        EXPECT_LE(l.ll128SlotOffset(flag, s, n) + l.ll128SlotBytes, l.totalBytes);
+      }
+    EXPECT_NE(l.ll128SlotOffset(1, 0, n), l.ll128SlotOffset(2, 0, n));
     EXPECT_EQ(l.p2pInboxBytes % (2 * 16 * kMaxP2PBlocks), 0u);
     for (uint32_t flag : {1u, 2u})
       for (int s = 0; s < n; ++s) EXPECT_LE(l.llSlotOffset(flag, s, n) + l.llSlotBytes, l.llRegionBytes);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "lccl/primitives/memory_channel.hpp"
 #include "lccl/primitives/packet.hpp"
@@ -68,6 +69,30 @@ void payloadRoundTrip() {
         ASSERT_EQ(dst[k], written ? src[k] : 0x7f) << "off " << off << " avail " << avail;
       }
     }
+}
+
+// LL128: the 32 lanes of a unit carry its 480 data bytes exactly once, each
+// piece aligned to its size; every line has one flag lane, its last.
+TEST(PrimitivesLayout, LL128LanesCoverAUnitOnce) {
+  using lccl::LL128;
+  std::vector<int> seen(LL128::kUnitDataBytes, 0);
+  uint32_t total = 0;
+  for (uint32_t t = 0; t < 32; ++t) {
+    const uint32_t off = LL128::dataOffset(t), n = LL128::dataBytes(t);
+    EXPECT_EQ(off % n, 0u) << t;
+    ASSERT_LE(off + n, LL128::kUnitDataBytes) << t;
+    for (uint32_t b = off; b < off + n; ++b) ++seen[b];
+    total += n;
+    EXPECT_EQ(LL128::flagLane(t), t % 8 == 7) << t;
+  }
+  EXPECT_EQ(total, LL128::kUnitDataBytes);
+  for (uint32_t b = 0; b < LL128::kUnitDataBytes; ++b) EXPECT_EQ(seen[b], 1) << b;
+  EXPECT_EQ(LL128::kUnitBytes, 4 * LL128::kLineBytes);
+  EXPECT_EQ(LL128::kUnitDataBytes, 4 * LL128::kLineDataBytes);
+  EXPECT_EQ(lccl::ll128Units(0), 0u);
+  EXPECT_EQ(lccl::ll128Units(480), 1u);
+  EXPECT_EQ(lccl::ll128Units(481), 2u);
+  EXPECT_EQ(lccl::ll128BufferBytes(481), 1024u);
 }
 
 TEST(PrimitivesLayout, PayloadPackingAnyAlignment) {

@@ -94,6 +94,11 @@ class Collectives {
   // restores the environment's choice. An override the size cannot use is
   // ignored, as with the variables. For benchmarks and tests.
   void setAllReduceOverride(const std::string& algo, const std::string& proto);
+  // Restricts the protocols AllGather, ReduceScatter and AllToAll may use,
+  // with LCCL_PROTO's syntax (LL, LL128, Simple; "^x" excludes), replacing
+  // the variable for this instance; "" restores it. A size the allowed
+  // protocols cannot carry takes the Simple path. For benchmarks and tests.
+  void setProtocols(const std::string& proto);
 
   // Registered windows (like NCCL's ncclCommWindowRegister): zero-copy
   // AllReduce. registerWindow is collective: every rank of the communicator

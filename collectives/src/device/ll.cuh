@@ -1,6 +1,9 @@
 // The LL one-shot exchange: every rank writes a piece of its input to each
-// peer as LL16 packets (slot `rank` of the peer's LL region), and each rank
-// then reduces or unpacks the pieces it received. The packet flag is the only
+// peer as packets (slot `rank` of the peer's LL or LL128 region), and each
+// rank then reduces or unpacks the pieces it received. The protocol P (LL16
+// or LL128, device/protocols.cuh) is a template parameter: it says how a
+// piece is cut into units, which worker (thread or warp) moves a unit, and
+// how a unit is written and read. The packet flag is the only
 // synchronisation; flags advance once per LL call on every rank, and the two
 // flag parities alternate between two regions, which is safe because every LL
 // collective makes each rank wait for every other rank's data of the same call.
@@ -8,60 +11,65 @@
 
 #include "../kernel_common.cuh"
 #include "staged.cuh"
-#include "words.cuh"
+#include "protocols.cuh"
 
 namespace lccl::detail {
 
 // Writes the piece for each peer into that peer's slot `rank`.
+template <class P>
 __device__ inline void llPublish(const KernelArgs& a, uint32_t flag) {
-  const size_t words = (a.bytes + 7) / 8;
-  const size_t slot = a.layout.llSlotOffset(flag, a.rank, a.nranks);
-  for (size_t w = globalThread(); w < words; w += globalThreads())
+  const size_t units = P::units(a.bytes);
+  const size_t slot = P::slot(a, flag, a.rank);
+  for (size_t u = P::worker(); u < units; u += P::workers()) {
+    typename P::Val v{};
+    if (!a.sendStride) v = P::load(a.send, u, a.bytes);  // one piece for every peer
     for (int p = 0; p < a.nranks; ++p) {
       if (p == a.rank) continue;
-      const uint64_t v = loadWord(pieceFor(a, p), w, a.bytes);
-      a.ch[p].writePacket<LL16Packet>(slot + w * sizeof(LL16Packet), v, flag);
+      if (a.sendStride) v = P::load(pieceFor(a, p), u, a.bytes);
+      P::write(a.ch[p], slot + P::at(u), v, flag);
     }
+  }
 }
 
-// Word w of rank r's piece for me (my own piece comes from my input).
-__device__ __forceinline__ bool llWord(const KernelArgs& a, uint32_t flag, int r, size_t w,
-                                       uint64_t& v) {
+// Unit u of rank r's piece for me (my own piece comes from my input).
+template <class P>
+__device__ __forceinline__ bool llWord(const KernelArgs& a, uint32_t flag, int r, size_t u,
+                                       typename P::Val& v) {
   if (r == a.rank) {
-    v = loadWord(pieceFor(a, a.rank), w, a.bytes);
+    v = P::load(pieceFor(a, a.rank), u, a.bytes);
     return true;
   }
-  const size_t off = a.layout.llSlotOffset(flag, r, a.nranks) + w * sizeof(LL16Packet);
-  return a.ch[r].readPacket<LL16Packet>(off, flag, v);
+  return P::read(a.ch[r], P::slot(a, flag, r) + P::at(u), flag, v);
 }
 
 // recv = reduction over ranks (in rank order) of every rank's piece for me.
-template <typename T, ReduceOp Op>
+template <class P, typename T, ReduceOp Op>
 __device__ inline void llReduce(const KernelArgs& a, uint32_t flag) {
-  const size_t words = (a.bytes + 7) / 8;
-  for (size_t w = globalThread(); w < words; w += globalThreads()) {
-    PackReducer<T, Op, 8> acc;
+  const size_t units = P::units(a.bytes);
+  for (size_t u = P::worker(); u < units; u += P::workers()) {
+    PackReducer<T, Op, P::kValBytes> acc;
     for (int r = 0; r < a.nranks; ++r) {
-      uint64_t v;
-      if (!llWord(a, flag, r, w, v)) return;
-      if (r == 0) acc.first(toPack<T>(v));
-      else acc.add(toPack<T>(v));
+      typename P::Val v;
+      if (!llWord<P>(a, flag, r, u, v)) return;
+      if (r == 0) acc.first(P::template toPack<T>(v));
+      else acc.add(P::template toPack<T>(v));
     }
-    storeWord(a.recv, w, a.bytes, fromPack(acc.result(a.nranks)));
+    P::store(a.recv, u, a.bytes, P::fromPack(acc.result(a.nranks)));
   }
 }
 
 // recv piece r = rank r's piece for me, for every r (mine copied locally,
 // skipped when it is already in place).
+template <class P>
 __device__ inline void llUnpack(const KernelArgs& a, uint32_t flag) {
-  const size_t words = (a.bytes + 7) / 8;
-  for (size_t w = globalThread(); w < words; w += globalThreads())
+  const size_t units = P::units(a.bytes);
+  for (size_t u = P::worker(); u < units; u += P::workers())
     for (int r = 0; r < a.nranks; ++r) {
       char* dst = a.recv + static_cast<size_t>(r) * a.recvStride;
       if (r == a.rank && dst == pieceFor(a, r)) continue;
-      uint64_t v;
-      if (!llWord(a, flag, r, w, v)) return;
-      storeWord(dst, w, a.bytes, v);
+      typename P::Val v;
+      if (!llWord<P>(a, flag, r, u, v)) return;
+      P::store(dst, u, a.bytes, v);
     }
 }
 
@@ -115,68 +123,69 @@ __device__ inline void llSendToRoot(const KernelArgs& a, uint32_t flag) {
 }
 
 // --- two-shot over LL packets (AllReduce) ---------------------------------
-// Words of the input are split into nranks shards; shard q is reduced by rank
+// Units of the input are split into nranks shards; shard q is reduced by rank
 // q. Within a sender's slot, the first half carries reduce-scatter packets,
-// the second half all-gather packets. Every phase below walks its words with
-// the same thread mapping, so in-place calls are safe: a word of the input is
-// read (sent or reduced) by the same thread that later overwrites it.
+// the second half all-gather packets. Every phase below walks its units with
+// the same worker mapping, so in-place calls are safe: a unit of the input is
+// read (sent or reduced) by the same worker that later overwrites it.
 
 struct ShardWords {
   size_t begin, end;
 };
 
-__device__ __forceinline__ ShardWords shardWords(size_t words, int nranks, int q) {
-  const size_t per = (words + nranks - 1) / nranks;
-  const size_t b = min(per * q, words);
-  return {b, min(b + per, words)};
+__device__ __forceinline__ ShardWords shardWords(size_t units, int nranks, int q) {
+  const size_t per = (units + nranks - 1) / nranks;
+  const size_t b = min(per * q, units);
+  return {b, min(b + per, units)};
 }
 
-// Reduce-scatter hop: the words of shard q go to rank q.
-__device__ inline void llSendShards(const KernelArgs& a, uint32_t flag, size_t words) {
-  const size_t slot = a.layout.llSlotOffset(flag, a.rank, a.nranks);
+// Reduce-scatter hop: the units of shard q go to rank q.
+template <class P>
+__device__ inline void llSendShards(const KernelArgs& a, uint32_t flag, size_t units) {
+  const size_t slot = P::slot(a, flag, a.rank);
   for (int q = 0; q < a.nranks; ++q) {
     if (q == a.rank) continue;
-    const ShardWords s = shardWords(words, a.nranks, q);
-    for (size_t w = s.begin + globalThread(); w < s.end; w += globalThreads())
-      a.ch[q].writePacket<LL16Packet>(slot + (w - s.begin) * sizeof(LL16Packet),
-                                      loadWord(a.send, w, a.bytes), flag);
+    const ShardWords s = shardWords(units, a.nranks, q);
+    for (size_t u = s.begin + P::worker(); u < s.end; u += P::workers())
+      P::write(a.ch[q], slot + P::at(u - s.begin), P::load(a.send, u, a.bytes), flag);
   }
 }
 
 // Reduce my shard (rank order), keep it, and send it to every peer (all-gather hop).
-template <typename T, ReduceOp Op>
-__device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t words) {
-  const ShardWords s = shardWords(words, a.nranks, a.rank);
-  const size_t gather = a.layout.llSlotBytes / 2;
-  const size_t mySlot = a.layout.llSlotOffset(flag, a.rank, a.nranks);
-  for (size_t w = s.begin + globalThread(); w < s.end; w += globalThreads()) {
-    const size_t pkt = (w - s.begin) * sizeof(LL16Packet);
-    PackReducer<T, Op, 8> acc;
+template <class P, typename T, ReduceOp Op>
+__device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t units) {
+  const ShardWords s = shardWords(units, a.nranks, a.rank);
+  const size_t gather = P::slotBytes(a) / 2;
+  const size_t mySlot = P::slot(a, flag, a.rank);
+  for (size_t u = s.begin + P::worker(); u < s.end; u += P::workers()) {
+    const size_t at = P::at(u - s.begin);
+    PackReducer<T, Op, P::kValBytes> acc;
     for (int r = 0; r < a.nranks; ++r) {
-      uint64_t v;
-      if (r == a.rank) v = loadWord(a.send, w, a.bytes);
-      else if (!a.ch[r].readPacket<LL16Packet>(a.layout.llSlotOffset(flag, r, a.nranks) + pkt, flag, v)) return;
-      if (r == 0) acc.first(toPack<T>(v));
-      else acc.add(toPack<T>(v));
+      typename P::Val v;
+      if (r == a.rank) v = P::load(a.send, u, a.bytes);
+      else if (!P::read(a.ch[r], P::slot(a, flag, r) + at, flag, v)) return;
+      if (r == 0) acc.first(P::template toPack<T>(v));
+      else acc.add(P::template toPack<T>(v));
     }
-    const uint64_t out = fromPack(acc.result(a.nranks));
+    const typename P::Val out = P::fromPack(acc.result(a.nranks));
     for (int p = 0; p < a.nranks; ++p)
-      if (p != a.rank) a.ch[p].writePacket<LL16Packet>(mySlot + gather + pkt, out, flag);
-    storeWord(a.recv, w, a.bytes, out);
+      if (p != a.rank) P::write(a.ch[p], mySlot + gather + at, out, flag);
+    P::store(a.recv, u, a.bytes, out);
   }
 }
 
 // All-gather hop: shard q's result from rank q.
-__device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t words) {
-  const size_t gather = a.layout.llSlotBytes / 2;
+template <class P>
+__device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t units) {
+  const size_t gather = P::slotBytes(a) / 2;
   for (int q = 0; q < a.nranks; ++q) {
     if (q == a.rank) continue;
-    const ShardWords s = shardWords(words, a.nranks, q);
-    const size_t slot = a.layout.llSlotOffset(flag, q, a.nranks) + gather;
-    for (size_t w = s.begin + globalThread(); w < s.end; w += globalThreads()) {
-      uint64_t v;
-      if (!a.ch[q].readPacket<LL16Packet>(slot + (w - s.begin) * sizeof(LL16Packet), flag, v)) return;
-      storeWord(a.recv, w, a.bytes, v);
+    const ShardWords s = shardWords(units, a.nranks, q);
+    const size_t slot = P::slot(a, flag, q) + gather;
+    for (size_t u = s.begin + P::worker(); u < s.end; u += P::workers()) {
+      typename P::Val v;
+      if (!P::read(a.ch[q], slot + P::at(u - s.begin), flag, v)) return;
+      P::store(a.recv, u, a.bytes, v);
     }
   }
 }

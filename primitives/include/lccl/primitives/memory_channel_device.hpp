@@ -28,6 +28,7 @@
 //                    not wait for remote stores to land and publishes nothing
 //                    by itself (memory channels have no proxy queue to drain).
 //   putPackets/readPackets   per-packet atomicity only (see packet.hpp).
+//   writeLL128/readLL128     per-line atomicity only (see packet.hpp).
 #pragma once
 
 #include <cstddef>
@@ -90,6 +91,13 @@ struct MemoryChannelDeviceHandle {
   template <class Packet>
   __device__ bool readPackets(size_t packetOffset, size_t dstOffset, size_t bytes,
                               uint32_t threadId, uint32_t numThreads, uint32_t flag) const;
+  // LL128 units (packet.hpp), warp-collective: every thread of a converged
+  // warp calls with the same offset (a multiple of 512). writeLL128 stores
+  // the unit at dst+dstOffset (the peer's packet buffer), thread t's `value`
+  // as its lane; readLL128 waits (bounded) for the unit at
+  // packetBuffer+packetOffset to carry `flag` in every line.
+  __device__ void writeLL128(size_t dstOffset, uint4 value, uint32_t flag) const;
+  __device__ bool readLL128(size_t packetOffset, uint32_t flag, uint4& value) const;
 #endif
 };
 static_assert(std::is_trivially_copyable_v<MemoryChannelDeviceHandle>,

@@ -72,4 +72,15 @@ __device__ __forceinline__ bool MemoryChannelDeviceHandle::readPackets(
                              semaphore.bound);
 }
 
+__device__ __forceinline__ void MemoryChannelDeviceHandle::writeLL128(size_t dstOffset, uint4 value,
+                                                                      uint32_t flag) const {
+  ll128Write(detail::bytePtr(dst, dstOffset), value, flag);
+}
+
+__device__ __forceinline__ bool MemoryChannelDeviceHandle::readLL128(size_t packetOffset,
+                                                                     uint32_t flag,
+                                                                     uint4& value) const {
+  return ll128Read(detail::bytePtr(packetBuffer, packetOffset), flag, value, semaphore.bound);
+}
+
 }  // namespace lccl

@@ -84,6 +84,32 @@ __device__ __forceinline__ bool LL8Packet::read(uint32_t flagValue, Payload& val
   }
 }
 
+// ---- LL128 ----------------------------------------------------------------
+__device__ __forceinline__ void ll128Write(void* unit, uint4 v, uint32_t flag) {
+  const uint32_t t = threadIdx.x & 31u;
+  const bool f = LL128::flagLane(t);
+  v.z = f ? flag : v.z;
+  v.w = f ? flag : v.w;
+  __syncwarp();  // the 8 threads of a line store in one instruction
+  arch::storeVolatileV4(static_cast<uint4*>(unit) + t, v);
+}
+
+__device__ __forceinline__ bool ll128Read(const void* unit, uint32_t flag, uint4& v,
+                                          const DeviceWaitBound& bound) {
+  const uint32_t t = threadIdx.x & 31u;
+  const uint4* p = static_cast<const uint4*>(unit) + t;
+  detail::BoundedSpin spin(bound);
+  for (uint32_t polls = 0;; ++polls) {
+    __syncwarp();
+    v = arch::loadVolatileV4(p);
+    const bool stale = LL128::flagLane(t) && (v.z != flag || v.w != flag);
+    if (!__any_sync(0xffffffffu, stale)) return true;
+    const bool go = spin.keepGoing(DeviceErrorKind::PacketTimeout, flag, v.z);
+    if (__any_sync(0xffffffffu, !go)) return false;
+    detail::packetPollPause(polls);
+  }
+}
+
 namespace detail {
 
 // Packet i carries data bytes [i*D, i*D+D) and goes to thread i % numThreads.
