@@ -21,8 +21,8 @@ namespace lccl::detail {
 // Broadcast and Reduce keep their staged paths: a non-root rank does not know
 // where the root's buffer lies, and the staged Broadcast already runs at the
 // link's speed (2 ranks, 256 MiB: 340 GB/s). The kernels have run on 2 and
-// 4 ranks (AllGather, ReduceScatter, AllToAll on 2 so far); more ranks keep
-// the staged paths until measured there.
+// 4 ranks; more ranks keep the staged paths until measured there. Where an
+// LL or LL128 path is chosen (simpleChosen false) they do not run.
 constexpr int kZeroCopyMaxRanks = 4;
 LCCL_HOST_DEVICE bool zeroCopyServes(Kind k, size_t bytes, int nranks, bool simpleChosen) {
   if (nranks < 2 || nranks > kZeroCopyMaxRanks || !simpleChosen) return false;
