@@ -62,6 +62,12 @@ static int parseSpec(const std::string& spec, const char* what, const char* cons
                                  " (optionally prefixed with ^ to exclude)");
 }
 
+Choice withoutProto(Choice c, size_t bytes, int nranks, Proto p) {
+  if (c.proto != p) return c;
+  const Choice d = applyOverrides(c, bytes, nranks, "", std::string("^") + protoName(p));
+  return d.proto != p ? d : Choice{Algo::TwoShot, Proto::Simple};
+}
+
 unsigned protoMask(const std::string& spec) {
   static const char* const protos[] = {"ll", "ll128", "simple"};
   bool ex = false;

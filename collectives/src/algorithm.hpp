@@ -82,6 +82,10 @@ constexpr size_t defaultLLTotalBytes(int nranks) { return nranks <= 2 ? (2u << 2
 // AllToAll 40.2 / 36.6.
 constexpr size_t kDefaultLL128TotalBytes = 8u << 20;
 
+// `c`, or where it uses `p`, the feasible choice without `p` closest to it
+// (for links that cannot carry a protocol: LL128 over PCIe).
+Choice withoutProto(Choice c, size_t bytes, int nranks, Proto p);
+
 // Protocols allowed by an LCCL_PROTO spec ("", "x" or "^x"), one bit per
 // Proto; throws InvalidArgumentError on unknown names.
 unsigned protoMask(const std::string& spec);

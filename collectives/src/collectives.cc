@@ -105,11 +105,17 @@ void Collectives::Impl::setup() {
   for (int p = 0; p < nranks; ++p) {
     if (p == rank) continue;
     const int peer = nodes.node * nodes.nodeSize + p;
-    auto sem = std::make_shared<MemoryDevice2DeviceSemaphore>(c, c.connect(peer));
+    auto conn = c.connect(peer);
+    ll128 = ll128 && conn->caps().wholeLines128;
+    auto sem = std::make_shared<MemoryDevice2DeviceSemaphore>(c, conn);
     channels.emplace_back(sem, peersScratch[p], scratch, scratch);
     table[p] = channels.back().deviceHandle();
   }
   for (int p = 0; p < nranks; ++p) base.ch[p] = table[p];
+  if (!ll128) {
+    limits.protos &= ~detail::protoBit(detail::Proto::LL128);
+    LCCL_INFO("LL128 off: a peer's link does not deliver 128-byte lines whole (PCIe)");
+  }
   if (nodes.nodes == 1) setupP2P(peersScratch);
   else crossNode = std::make_unique<detail::CrossNode>(c, nodes);
   base.state = state;
@@ -184,9 +190,11 @@ static Choice withOverrides(Choice c, size_t bytes, int nranks) {
 }
 
 Choice Collectives::Impl::choose(size_t bytes) const {
-  const Choice c = detail::selectAllReduce(bytes, nranks);
-  if (algoOverride.empty() && protoOverride.empty()) return withOverrides(c, bytes, nranks);
-  return detail::applyOverrides(c, bytes, nranks, algoOverride, protoOverride);
+  const Choice d = detail::selectAllReduce(bytes, nranks);
+  const Choice c = algoOverride.empty() && protoOverride.empty()
+                       ? withOverrides(d, bytes, nranks)
+                       : detail::applyOverrides(d, bytes, nranks, algoOverride, protoOverride);
+  return ll128 ? c : detail::withoutProto(c, bytes, nranks, detail::Proto::LL128);
 }
 
 void Collectives::setAllReduceOverride(const std::string& algo, const std::string& proto) {
@@ -196,7 +204,9 @@ void Collectives::setAllReduceOverride(const std::string& algo, const std::strin
 }
 
 void Collectives::setProtocols(const std::string& proto) {
-  impl_->limits.protos = proto.empty() ? protosFromEnv() : detail::protoMask(proto);
+  Impl& m = *impl_;
+  m.limits.protos = proto.empty() ? protosFromEnv() : detail::protoMask(proto);
+  if (!m.ll128) m.limits.protos &= ~detail::protoBit(detail::Proto::LL128);
 }
 
 // One collective call, as the public entry points describe it.

@@ -44,6 +44,7 @@ struct Collectives::Impl {
   detail::KernelArgs base{};  // channels, scratch, state: fixed per instance
   int groupDepth = 0;
   std::string algoOverride, protoOverride;  // setAllReduceOverride; both "": environment
+  bool ll128 = true;  // every peer's link carries LL128 lines whole (TransportCaps::wholeLines128)
   struct PendingP2P {
     bool isSend;
     char* buf;

@@ -23,6 +23,10 @@ struct TransportCaps {
   bool directLoadStore = false;   // kernels may load/store the peer's registered memory
   bool atomics = false;           // ... including system-scope atomics
   bool copyEngine = false;        // write() runs on the copy engine (no SMs used)
+  // A warp's aligned 128-byte store reaches the peer, and an aligned 128-byte
+  // load of its memory is served, as one unit (what LL128 lines rely on):
+  // NVLink and the same GPU; not PCIe.
+  bool wholeLines128 = false;
   bool needsProxy = false;        // device-initiated transfers go through a host proxy
   // GPU regions are copied through host buffers by the proxy thread (CUDA
   // copies there): a kernel that spins on such a transfer must not share the

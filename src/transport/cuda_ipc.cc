@@ -11,6 +11,7 @@ CudaIpcConnection::CudaIpcConnection(int remoteRank, LinkType link, bool atomics
   caps_.directLoadStore = true;
   caps_.atomics = atomics;
   caps_.copyEngine = true;
+  caps_.wholeLines128 = link == LinkType::NVLink || link == LinkType::Self;
   caps_.needsProxy = false;
 }
 

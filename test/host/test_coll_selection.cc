@@ -94,6 +94,21 @@ TEST(CollSelection, OverridesForceAlgorithmAndProtocol) {
   EXPECT_EQ(applyOverrides(kTwoShot, 1024, 4, "", "^simple"), kTwoShotLL);
 }
 
+// Over links that cannot carry LL128 lines (PCIe) its choices fall back to
+// the closest feasible one.
+TEST(CollSelection, WithoutLL128) {
+  const Choice two128{Algo::TwoShot, Proto::LL128};
+  for (int n : {2, 3, 4})
+    for (size_t b : {size_t{1}, (size_t{64} << 10) + 1, size_t{1} << 20, size_t{4} << 20, size_t{16} << 20}) {
+      const Choice c = withoutProto(selectAllReduce(b, n), b, n, Proto::LL128);
+      EXPECT_NE(c.proto, Proto::LL128) << b << " bytes, " << n << " ranks";
+      EXPECT_TRUE(feasible(c, b, n)) << b << " bytes, " << n << " ranks";
+    }
+  EXPECT_EQ(withoutProto(two128, 1u << 20, 4, Proto::LL128), kTwoShotLL);
+  EXPECT_EQ(withoutProto(two128, 4u << 20, 4, Proto::LL128), kTwoShot);
+  EXPECT_EQ(withoutProto(kOneShot, 1024, 4, Proto::LL128), kOneShot);
+}
+
 TEST(CollSelection, ProtocolMasks) {
   EXPECT_EQ(protoMask(""), kAllProtos);
   EXPECT_EQ(protoMask("LL128"), protoBit(Proto::LL128));
