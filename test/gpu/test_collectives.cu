@@ -223,31 +223,40 @@ std::string checkCase(Context& ctx, lccl::Collectives& coll, const Case& c) {
   return "";
 }
 
-void runMatrix(Context& ctx, lccl::Collectives& coll) {
-  const Coll colls[] = {Coll::AllReduce, Coll::AllGather, Coll::ReduceScatter, Coll::Broadcast,
-                        Coll::Reduce, Coll::AllToAll};
-  const size_t smallCounts[] = {0, 1, 7, 1023};
-  for (Coll cl : colls)
-    for (DataType t : kAllTypes)
-      for (ReduceOp op : kAllOps) {
-        if (!reduces(cl) && op != ReduceOp::Sum) continue;
-        int failures = 0;
-        for (size_t count : smallCounts)
-          for (bool inPlace : {false, true}) {
-            Case c{cl, t, op, count, inPlace, ctx.size - 1};
-            std::string why = checkCase(ctx, coll, c);
-            if (!why.empty()) {
-              ++failures;
-              report(ctx, caseName(c), false, why);
-            }
+// Every type and op of `cl` at `counts`, in and out of place: a failing case
+// is reported by name, then one line per (type, op) for all its cases.
+// `what` (may be empty) names the path being forced.
+void runCounts(Context& ctx, lccl::Collectives& coll, Coll cl, const std::vector<size_t>& counts,
+               const std::string& what) {
+  const std::string tag = what.empty() ? "" : " " + what;
+  std::string list;
+  for (size_t count : counts) list += (list.empty() ? "" : ",") + std::to_string(count);
+  for (DataType t : kAllTypes)
+    for (ReduceOp op : kAllOps) {
+      if (!reduces(cl) && op != ReduceOp::Sum) continue;
+      int failures = 0;
+      for (size_t count : counts)
+        for (bool inPlace : {false, true}) {
+          Case c{cl, t, op, count, inPlace, ctx.size - 1};
+          const std::string why = checkCase(ctx, coll, c);
+          if (!why.empty()) {
+            ++failures;
+            report(ctx, caseName(c) + tag, false, why);
           }
-        int all = 0;
-        MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-        std::string n = std::string(collName(cl)) + " " + lccl::dataTypeName(t) +
-                        (reduces(cl) ? std::string(" ") + lccl::reduceOpName(op) : "") +
-                        " counts 0,1,7,1023 in/out of place";
-        report(ctx, n, all == 0, "see the failures above");
-      }
+        }
+      int all = 0;
+      MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+      report(ctx, std::string(collName(cl)) + tag + " " + lccl::dataTypeName(t) +
+                      (reduces(cl) ? std::string(" ") + lccl::reduceOpName(op) : "") + " counts " +
+                      list + " in/out of place",
+             all == 0, "see the failures above");
+    }
+}
+
+void runMatrix(Context& ctx, lccl::Collectives& coll) {
+  for (Coll cl : {Coll::AllReduce, Coll::AllGather, Coll::ReduceScatter, Coll::Broadcast,
+                  Coll::Reduce, Coll::AllToAll})
+    runCounts(ctx, coll, cl, {0, 1, 7, 1023}, "");
 }
 
 void runLarge(Context& ctx, lccl::Collectives& coll) {
@@ -270,41 +279,18 @@ void runLarge(Context& ctx, lccl::Collectives& coll) {
 
 // The LL128 paths forced (Collectives::setProtocols, setAllReduceOverride)
 // at sizes the default table serves with LL16: partial units, one unit, and
-// many units over many blocks (1023 elements of 8 bytes: 17 units), every
+// many units over many blocks (1023 elements of 8 bytes: 18 units), every
 // type and op; AllReduce one-shot and two-shot. Default sizes (1 - 16 MiB)
 // are in runLarge and runGraph.
-void runLL128Case(Context& ctx, lccl::Collectives& coll, Coll cl, const char* what) {
-  const size_t counts[] = {1, 7, 1023, 100003};
-  for (DataType t : kAllTypes)
-    for (ReduceOp op : kAllOps) {
-      if (!reduces(cl) && op != ReduceOp::Sum) continue;
-      int failures = 0;
-      for (size_t count : counts)
-        for (bool inPlace : {false, true}) {
-          Case c{cl, t, op, count, inPlace, ctx.size - 1};
-          const std::string why = checkCase(ctx, coll, c);
-          if (!why.empty()) {
-            ++failures;
-            report(ctx, caseName(c) + " " + what, false, why);
-          }
-        }
-      int all = 0;
-      MPI_Allreduce(&failures, &all, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-      report(ctx, std::string(collName(cl)) + " " + what + " " + lccl::dataTypeName(t) +
-                      (reduces(cl) ? std::string(" ") + lccl::reduceOpName(op) : "") +
-                      " counts 1,7,1023,100003 in/out of place",
-             all == 0, "see the failures above");
-    }
-}
-
 void runLL128(Context& ctx, lccl::Collectives& coll) {
-  for (const char* algo : {"oneshot", "twoshot"}) {
-    coll.setAllReduceOverride(algo, "LL128");
-    runLL128Case(ctx, coll, Coll::AllReduce, algo == std::string("oneshot") ? "LL128 one-shot" : "LL128 two-shot");
-  }
+  const std::vector<size_t> counts = {1, 7, 1023, 100003};
+  coll.setAllReduceOverride("oneshot", "LL128");
+  runCounts(ctx, coll, Coll::AllReduce, counts, "LL128 one-shot");
+  coll.setAllReduceOverride("twoshot", "LL128");
+  runCounts(ctx, coll, Coll::AllReduce, counts, "LL128 two-shot");
   coll.setAllReduceOverride("", "");
   coll.setProtocols("LL128");
-  for (Coll cl : {Coll::AllGather, Coll::ReduceScatter, Coll::AllToAll}) runLL128Case(ctx, coll, cl, "LL128");
+  for (Coll cl : {Coll::AllGather, Coll::ReduceScatter, Coll::AllToAll}) runCounts(ctx, coll, cl, counts, "LL128");
   coll.setProtocols("");
 }
 
