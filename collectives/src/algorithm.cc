@@ -62,6 +62,9 @@ static int parseSpec(const std::string& spec, const char* what, const char* cons
                                  " (optionally prefixed with ^ to exclude)");
 }
 
+// LCCL_PROTO's names, in Proto order (lower case: parseSpec compares so).
+static const char* const kProtoNames[] = {"ll", "ll128", "simple"};
+
 Choice withoutProto(Choice c, size_t bytes, int nranks, Proto p) {
   if (c.proto != p) return c;
   const Choice d = applyOverrides(c, bytes, nranks, "", std::string("^") + protoName(p));
@@ -69,9 +72,8 @@ Choice withoutProto(Choice c, size_t bytes, int nranks, Proto p) {
 }
 
 unsigned protoMask(const std::string& spec) {
-  static const char* const protos[] = {"ll", "ll128", "simple"};
   bool ex = false;
-  const int p = parseSpec(spec, "LCCL_PROTO", protos, 3, &ex);
+  const int p = parseSpec(spec, "LCCL_PROTO", kProtoNames, 3, &ex);
   if (p < 0) return kAllProtos;
   return ex ? kAllProtos & ~(1u << p) : 1u << p;
 }
@@ -79,10 +81,9 @@ unsigned protoMask(const std::string& spec) {
 Choice applyOverrides(Choice c, size_t bytes, int nranks, const std::string& algo,
                       const std::string& proto) {
   static const char* const algos[] = {"oneshot", "twoshot"};
-  static const char* const protos[] = {"ll", "ll128", "simple"};
   bool exA = false, exP = false;
   const int a = parseSpec(algo, "LCCL_ALGO", algos, 2, &exA);
-  const int p = parseSpec(proto, "LCCL_PROTO", protos, 3, &exP);
+  const int p = parseSpec(proto, "LCCL_PROTO", kProtoNames, 3, &exP);
   const auto algoOk = [&](Algo x) { return a < 0 || (static_cast<int>(x) == a) != exA; };
   const auto protoOk = [&](Proto x) { return p < 0 || (static_cast<int>(x) == p) != exP; };
   if (algoOk(c.algo) && protoOk(c.proto)) return c;
