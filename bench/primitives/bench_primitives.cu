@@ -8,6 +8,8 @@
 //     grid, 16-byte vectors) for one ordered pair at a time and for all ranks
 //     at once (rank r -> r+1), timed with CUDA events, median over iterations;
 //  3. the same with the copy engine (Connection::write).
+// With --burst it measures bursts to every peer at once instead
+// (bench_burst.cu): store shapes, grids and sizes of the collectives' traffic.
 // With --port it measures port channels instead (bench_port.cu): the proxy
 // round trip over TCP and the cost of a FIFO push from a kernel.
 // Rank 0 prints a table and one JSON line per measurement.
@@ -23,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_burst.hpp"
 #include "bench_port.hpp"
 #include "lccl/communicator.hpp"
 #include "lccl/mpi_bootstrap.hpp"
@@ -51,6 +54,7 @@ struct Options {
   int latencyWarmup = 1000;
   int latencyRepeats = 5;
   bool port = false;  // --port: the port-channel benchmarks instead
+  bool burst = false;  // --burst: bursts to every peer at once instead
   int portIters = 2000;
 };
 
@@ -68,13 +72,15 @@ Options parse(int argc, char** argv) {
     else if (a == "--threads") o.threads = std::atoi(next());
     else if (a == "--latency-iters") o.latencyIters = std::atoi(next());
     else if (a == "--port") o.port = true;
+    else if (a == "--burst") o.burst = true;
     else if (a == "--port-iters") o.portIters = std::atoi(next());
     else if (a == "-h" || a == "--help") {
       std::printf("usage: mpirun -np N lccl-bench-primitives [--bytes B] [--iters I] [--blocks K]"
                   " [--threads T] [--latency-iters L]\n"
                   "       mpirun -np N lccl-bench-primitives --port [--port-iters I]\n"
                   "  --port: proxy round trip and put bandwidth over TCP (LCCL_TRANSPORT, default tcp), FIFO push"
-                  " cost from a kernel\n");
+                  " cost from a kernel\n"
+                  "  --burst: bursts of 64 KiB - 16 MiB to every peer at once, by store shape and grid\n");
       std::exit(0);
     } else {
       throw std::runtime_error("unknown option " + a);
@@ -333,8 +339,22 @@ int main(int argc, char** argv) {
     if (b.rank == 0)
       std::printf("lccl-bench-primitives: %d ranks (targets on H100 NVSwitch: latency <= 1.1 us, "
                   "put >= 350 GB/s)\n", b.size);
-    benchLatency(b);
-    benchAllBandwidth(b);
+    if (b.opt.burst) {
+      lccl::BurstEnv env;
+      env.rank = b.rank;
+      env.size = b.size;
+      env.local = b.send;
+      env.bufBytes = b.opt.bytes;
+      env.peer.resize(b.size);
+      for (int p = 0; p < b.size; ++p) env.peer[p] = p == b.rank ? b.recv : b.chans[p].dst;
+      env.stream = b.stream;
+      env.start = b.start;
+      env.stop = b.stop;
+      lccl::runBurstBench(env);
+    } else {
+      benchLatency(b);
+      benchAllBandwidth(b);
+    }
     teardown(b);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lccl-bench-primitives: %s\n", e.what());

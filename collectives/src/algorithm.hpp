@@ -77,10 +77,31 @@ constexpr size_t defaultLLTotalBytes(int nranks) { return nranks <= 2 ? (2u << 2
 
 // Default limit on all ranks' LL128 pieces together for AllGather,
 // ReduceScatter and AllToAll (LCCL_LL128_MAX_BYTES=0). Measured on H100s
-// (LL128 / push, us): 4 ranks, 4 MiB AllGather 17.7 / 21.1, 16 MiB
-// ReduceScatter 55.6 / 50.9, AllToAll 60.4 / 54.5; 2 ranks, 16 MiB
-// AllToAll 40.2 / 36.6.
-constexpr size_t kDefaultLL128TotalBytes = 8u << 20;
+// (LL128 / push, us): 2 ranks, 16 MiB AllToAll 40.2 / 36.6; 4 ranks, with
+// sender and receiver blocks apart (ll128Split), 16 MiB AllGather 45.3 /
+// 53.1, ReduceScatter 45.4 / 51.0, AllToAll 46.4 / 53.6, 32 MiB 85.2 /
+// 95.3, 87.0 / 92.0, 87.3 / 95.3 (a 32 MiB piece set fills the 4-rank
+// LL128 slots; before the split, 16 MiB trailed the push path). Beyond 4
+// ranks unmeasured: the 2-rank limit.
+constexpr size_t defaultLL128TotalBytes(int nranks) {
+  return nranks >= 3 && nranks <= 4 ? (32u << 20) : (8u << 20);
+}
+
+// LL128 kernels with sender and receiver blocks apart (Role in
+// kernel_common.cuh): 0 no, 1 within one block per SM, 2 within two.
+// Measured on 4 H100s (same run, us, every block / apart): AllGather 4 MiB
+// 17.4 / 15.3, 8 MiB 29.9 / 25.5, ReduceScatter and AllToAll alike; 2 MiB
+// 9.7 / 10.2; AllReduce two-shot 1 MiB 9.6 / 10.3, 4 MiB 31.9 / 31.9; on
+// 2 H100s two-shot AllReduce 16 MiB 59.9 / 55.1 (two per SM), 4 MiB 17.2 /
+// 16.8, one-shot 1 MiB 6.7 / 7.2. `mode` is LCCL_LL128_SPLIT: 0 never, 1 by
+// size, 2 / 3 always (one / two blocks per SM).
+constexpr size_t kSplitMinBytes = 4u << 20;
+constexpr int ll128Split(int mode, bool allReduce, bool twoShot, size_t totalBytes, int nranks) {
+  if (mode != 1) return mode >= 2 ? mode - 1 : 0;
+  if (totalBytes < kSplitMinBytes) return 0;
+  if (!allReduce) return nranks >= 3 ? 1 : 0;
+  return twoShot && nranks == 2 ? 2 : 0;
+}
 
 // `c`, or where it uses `p`, the feasible choice without `p` closest to it
 // (for links that cannot carry a protocol: LL128 over PCIe).
@@ -101,6 +122,7 @@ struct SizeLimits {
   int direct;      // two ranks, Reduce and Broadcast: the direct path (LCCL_DIRECT: 0 never,
                    // 1 by size, 2 beyond LL)
   size_t directChunk;  // its chunk (LCCL_DIRECT_CHUNK_BYTES, 0: by size)
+  int ll128Split;      // LL128: sender and receiver blocks apart (LCCL_LL128_SPLIT, ll128Split)
 };
 
 // Whether `c` can serve an AllReduce of `bytes` over `nranks` ranks.

@@ -85,13 +85,14 @@ void Collectives::Impl::setup() {
   maxBlocks = std::max(minBlocks, ctas("LCCL_MAX_CTAS", smCount));
   limits.protos = protosFromEnv();
   limits.ll128Total = static_cast<size_t>(Env::instance().size("LCCL_LL128_MAX_BYTES"));
-  if (limits.ll128Total == 0) limits.ll128Total = detail::kDefaultLL128TotalBytes;
+  if (limits.ll128Total == 0) limits.ll128Total = detail::defaultLL128TotalBytes(nranks);
   limits.llTotal = static_cast<size_t>(Env::instance().size("LCCL_LL_MAX_BYTES"));
   if (limits.llTotal == 0) limits.llTotal = detail::defaultLLTotalBytes(nranks);
   limits.pipeMin = static_cast<size_t>(Env::instance().size("LCCL_PIPE_MIN_BYTES"));
   if (limits.pipeMin == 0) limits.pipeMin = detail::defaultPipeMinBytes(nranks);
   limits.direct = static_cast<int>(Env::instance().integer("LCCL_DIRECT"));
   limits.directChunk = static_cast<size_t>(Env::instance().size("LCCL_DIRECT_CHUNK_BYTES"));
+  limits.ll128Split = static_cast<int>(Env::instance().integer("LCCL_LL128_SPLIT"));
   layout = detail::ScratchLayout::make(nranks);
   LCCL_CUDA_CHECK(cudaMalloc(&scratch, layout.totalBytes));
   LCCL_CUDA_CHECK(cudaMemset(scratch, 0, layout.totalBytes));
@@ -324,6 +325,25 @@ int ll128Blocks(size_t piece, int smCount) {
   return static_cast<int>(std::min<size_t>(std::max<size_t>(blocks, 1), static_cast<size_t>(smCount)));
 }
 
+// LL128: sender and receiver blocks apart where ll128Split says. Not where
+// a receiver's store can overwrite input a sender has yet to read (one-shot
+// AllReduce and AllToAll in place). Returns the grid.
+int splitRoles(const CollOp& op, Path path, size_t piece, int blocks, const detail::SizeLimits& lim,
+               int smCount, int nranks, detail::KernelArgs& a) {
+  if (path != Path::LL128 && path != Path::TwoShotLL128) return blocks;
+  const bool allReduce = op.kind == Kind::AllReduce;
+  const size_t total = allReduce ? piece : piece * static_cast<size_t>(nranks);
+  const int perSm = detail::ll128Split(lim.ll128Split, allReduce, path == Path::TwoShotLL128, total, nranks);
+  const bool inPlace = op.send == op.recv;
+  if (perSm == 0 || (inPlace && (op.kind == Kind::AllToAll || path == Path::LL128))) return blocks;
+  const int grid = std::min(2 * blocks, std::min(perSm * smCount, detail::kMaxBlocks));
+  if (grid < 2) return blocks;
+  a.sendBlocks = grid / 2;
+  LCCL_INFO("%s: LL128 split, %d sender and %d receiver blocks", op.name, a.sendBlocks,
+            grid - a.sendBlocks);
+  return grid;
+}
+
 Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int smCount,
               const detail::SizeLimits& lim) {
   Plan p{choosePath(op, piece, nranks, arChoice, lim), piece, 0, 0, detail::kSimpleChunkBytes, 0};
@@ -491,6 +511,7 @@ void Collectives::Impl::enqueueInNode(const CollOp& op) {
   a.sendStride = plan.sendStride;
   a.recvStride = plan.recvStride;
   a.root = op.root;
+  plan.blocks = splitRoles(op, plan.path, piece, plan.blocks, limits, smCount, nranks, a);
   for (size_t off = 0; off < piece; off += plan.chunk) {
     a.send = static_cast<const char*>(op.send) + (op.send ? off : 0);
     a.recv = static_cast<char*>(op.recv) + (op.recv ? off : 0);

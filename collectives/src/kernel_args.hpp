@@ -37,6 +37,7 @@ struct KernelArgs {
   size_t sendStride;  // distance between the per-peer pieces of send (0: one piece for all)
   size_t recvStride;  // distance between the per-peer pieces of recv (0: one piece)
   size_t chunk;       // direct path: bytes per chunk (directChunkBytes)
+  int sendBlocks;     // LL128: blocks that only send (0: every block sends, then receives)
   int root;
   int rank;
   int nranks;

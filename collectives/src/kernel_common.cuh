@@ -13,6 +13,25 @@ namespace lccl::detail {
 __device__ __forceinline__ uint32_t globalThread() { return blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ uint32_t globalThreads() { return gridDim.x * blockDim.x; }
 
+// The blocks of a kernel that play one role. LL kernels either let every
+// block send and then receive (KernelArgs::sendBlocks == 0), or split the
+// grid: blocks [0, sendBlocks) only send, the others only receive, so that
+// a receiver's polls and copies do not queue behind its own SM's remote
+// stores.
+struct Role {
+  uint32_t first, count;
+  __device__ __forceinline__ bool mine() const { return blockIdx.x - first < count; }
+  __device__ __forceinline__ uint32_t thread() const { return (blockIdx.x - first) * blockDim.x + threadIdx.x; }
+  __device__ __forceinline__ uint32_t threads() const { return count * blockDim.x; }
+};
+__device__ __forceinline__ Role senders(const KernelArgs& a) {
+  return a.sendBlocks ? Role{0, static_cast<uint32_t>(a.sendBlocks)} : Role{0, gridDim.x};
+}
+__device__ __forceinline__ Role receivers(const KernelArgs& a) {
+  const uint32_t s = static_cast<uint32_t>(a.sendBlocks);
+  return s ? Role{s, gridDim.x - s} : Role{0, gridDim.x};
+}
+
 // The LL flag of this call: one more than the last completed call's.
 __device__ __forceinline__ uint32_t callFlag(const KernelArgs& a) {
   return *reinterpret_cast<volatile uint32_t*>(&a.state->flag) + 1;

@@ -19,7 +19,7 @@ __global__ void __launch_bounds__(kThreads) reduceRootedLL(const __grid_constant
   const int p = tokenPeer(a);
   const bool root = a.rank == a.root;
   if (p >= 0 && (root || p != a.root)) llSendToken(a, flag, p);
-  if (root) llReduce<LL16Proto, T, Op>(a, flag);
+  if (root) llReduce<LL16Proto, T, Op>(a, flag, receivers(a));
   else llSendToRoot(a, flag);
   if (p >= 0 && !root) llWaitToken(a, flag, p);
   finishCall(a, flag);

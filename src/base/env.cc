@@ -69,7 +69,14 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_LL128_MAX_BYTES", nullptr, "0",
        "AllGather, ReduceScatter and AllToAll use LL128 lines beyond the LL limit while all "
        "ranks' pieces together stay within this many bytes (and each piece within the LL128 "
-       "slot: 32 MiB / ranks); above, the Simple or zero-copy paths. 0: 8 MiB"},
+       "slot: 32 MiB / ranks); above, the Simple or zero-copy paths. 0: 32 MiB on 3 - 4 ranks, "
+       "8 MiB otherwise"},
+      {"LCCL_LL128_SPLIT", nullptr, "1",
+       "LL128 kernels with sender and receiver blocks apart instead of every block sending, "
+       "then receiving. 1: where measured faster (AllGather, ReduceScatter, AllToAll of 4 MiB "
+       "and more in all on 3+ ranks; two-shot AllReduce from 4 MiB on 2 ranks), 0: never, "
+       "2: always within one block per SM, 3: always within two (never for one-shot AllReduce "
+       "and AllToAll in place); every rank must use the same value"},
       {"LCCL_LL_MAX_BYTES", nullptr, "0",
        "AllGather, ReduceScatter and AllToAll use LL packets while all ranks' pieces together "
        "stay within this many bytes, Broadcast and Reduce while the piece does (each piece "

@@ -367,7 +367,7 @@ std::string runCollOnce(Context& ctx, Windows& w, const CollCase& c, int seq, cu
 std::vector<size_t> collCounts(DataType t, int n) {
   const size_t es = lccl::dataTypeSize(t);
   const size_t total = lccl::detail::defaultLLTotalBytes(n) / n / es;  // LCCL_LL_MAX_BYTES=0
-  const size_t total128 = lccl::detail::kDefaultLL128TotalBytes / n / es;  // LCCL_LL128_MAX_BYTES=0
+  const size_t total128 = lccl::detail::defaultLL128TotalBytes(n) / n / es;  // LCCL_LL128_MAX_BYTES=0
   const size_t rooted = lccl::detail::llCapacity(n) / es;
   return {7, total, total + 1, rooted + 1, (size_t{1} << 20) + 3, total128, total128 + 1,
           ((9u << 20) + 5) / es};
@@ -396,7 +396,7 @@ void runCollMatrix(Context& ctx, Windows& w, cudaStream_t s) {
 
 // Each collective captured once and replayed with new data.
 void runCollGraphs(Context& ctx, Windows& w, cudaStream_t s) {
-  const size_t count = lccl::detail::kDefaultLL128TotalBytes / 2 / 2 + 1;  // bf16: zero-copy
+  const size_t count = lccl::detail::defaultLL128TotalBytes(ctx.size) / ctx.size / 2 + 1;  // bf16: zero-copy
   for (Coll k : {Coll::ReduceScatter, Coll::AllGather, Coll::AllToAll, Coll::Broadcast}) {
     const CollCase c{k, DataType::BFloat16, ReduceOp::Sum, count, false, ctx.size - 1};
     const Layout l = layoutOf(c, w, ctx.rank, ctx.size);
@@ -427,7 +427,7 @@ void runCollMismatch(Context& ctx, cudaStream_t s) {
   for (Coll k : {Coll::ReduceScatter, Coll::AllGather, Coll::AllToAll}) {
     lccl::Collectives coll(ctx.comm);
     Windows w(coll);
-    const size_t count = lccl::detail::kDefaultLL128TotalBytes / ctx.size / 4 + 1024;  // zero-copy
+    const size_t count = lccl::detail::defaultLL128TotalBytes(ctx.size) / ctx.size / 4 + 1024;  // zero-copy
     const CollCase c{k, DataType::Float32, ReduceOp::Sum, count, false, 0};
     Layout l = layoutOf(c, w, ctx.rank, ctx.size);
     if (ctx.rank == 1) (k == Coll::ReduceScatter ? l.send : l.recv) += 256;  // what peers reach

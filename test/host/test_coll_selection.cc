@@ -109,6 +109,26 @@ TEST(CollSelection, WithoutLL128) {
   EXPECT_EQ(withoutProto(kOneShot, 1024, 4, Proto::LL128), kOneShot);
 }
 
+TEST(CollSelection, LL128SplitWhereMeasured) {
+  const size_t mib = size_t{1} << 20;
+  // By size (mode 1): movement / ReduceScatter from 4 MiB in all on 3+ ranks, one block per SM.
+  EXPECT_EQ(ll128Split(1, false, false, 4 * mib, 4), 1);
+  EXPECT_EQ(ll128Split(1, false, false, 8 * mib, 3), 1);
+  EXPECT_EQ(ll128Split(1, false, false, 4 * mib - 1, 4), 0);
+  EXPECT_EQ(ll128Split(1, false, false, 8 * mib, 2), 0);
+  // AllReduce: two-shot on 2 ranks only, two blocks per SM; never one-shot.
+  EXPECT_EQ(ll128Split(1, true, true, 4 * mib, 2), 2);
+  EXPECT_EQ(ll128Split(1, true, true, 4 * mib, 4), 0);
+  EXPECT_EQ(ll128Split(1, true, false, 16 * mib, 2), 0);
+  EXPECT_EQ(ll128Split(1, true, true, 2 * mib, 2), 0);
+  // Forced: never, or always within one / two blocks per SM.
+  for (bool ar : {false, true}) {
+    EXPECT_EQ(ll128Split(0, ar, true, 64 * mib, 2), 0);
+    EXPECT_EQ(ll128Split(2, ar, false, 1024, 4), 1);
+    EXPECT_EQ(ll128Split(3, ar, true, 1024, 8), 2);
+  }
+}
+
 TEST(CollSelection, ProtocolMasks) {
   EXPECT_EQ(protoMask(""), kAllProtos);
   EXPECT_EQ(protoMask("LL128"), protoBit(Proto::LL128));

@@ -17,10 +17,10 @@ namespace lccl::detail {
 
 // Writes the piece for each peer into that peer's slot `rank`.
 template <class P>
-__device__ inline void llPublish(const KernelArgs& a, uint32_t flag) {
+__device__ inline void llPublish(const KernelArgs& a, uint32_t flag, const Role& role) {
   const size_t units = P::units(a.bytes);
   const size_t slot = P::slot(a, flag, a.rank);
-  for (size_t u = P::worker(); u < units; u += P::workers()) {
+  for (size_t u = P::worker(role); u < units; u += P::workers(role)) {
     typename P::Val v{};
     if (!a.sendStride) v = P::load(a.send, u, a.bytes);  // one piece for every peer
     for (int p = 0; p < a.nranks; ++p) {
@@ -44,9 +44,9 @@ __device__ __forceinline__ bool llWord(const KernelArgs& a, uint32_t flag, int r
 
 // recv = reduction over ranks (in rank order) of every rank's piece for me.
 template <class P, typename T, ReduceOp Op>
-__device__ inline void llReduce(const KernelArgs& a, uint32_t flag) {
+__device__ inline void llReduce(const KernelArgs& a, uint32_t flag, const Role& role) {
   const size_t units = P::units(a.bytes);
-  for (size_t u = P::worker(); u < units; u += P::workers()) {
+  for (size_t u = P::worker(role); u < units; u += P::workers(role)) {
     PackReducer<T, Op, P::kValBytes> acc;
     for (int r = 0; r < a.nranks; ++r) {
       typename P::Val v;
@@ -61,9 +61,9 @@ __device__ inline void llReduce(const KernelArgs& a, uint32_t flag) {
 // recv piece r = rank r's piece for me, for every r (mine copied locally,
 // skipped when it is already in place).
 template <class P>
-__device__ inline void llUnpack(const KernelArgs& a, uint32_t flag) {
+__device__ inline void llUnpack(const KernelArgs& a, uint32_t flag, const Role& role) {
   const size_t units = P::units(a.bytes);
-  for (size_t u = P::worker(); u < units; u += P::workers())
+  for (size_t u = P::worker(role); u < units; u += P::workers(role))
     for (int r = 0; r < a.nranks; ++r) {
       char* dst = a.recv + static_cast<size_t>(r) * a.recvStride;
       if (r == a.rank && dst == pieceFor(a, r)) continue;
@@ -141,23 +141,23 @@ __device__ __forceinline__ ShardWords shardWords(size_t units, int nranks, int q
 
 // Reduce-scatter hop: the units of shard q go to rank q.
 template <class P>
-__device__ inline void llSendShards(const KernelArgs& a, uint32_t flag, size_t units) {
+__device__ inline void llSendShards(const KernelArgs& a, uint32_t flag, size_t units, const Role& role) {
   const size_t slot = P::slot(a, flag, a.rank);
   for (int q = 0; q < a.nranks; ++q) {
     if (q == a.rank) continue;
     const ShardWords s = shardWords(units, a.nranks, q);
-    for (size_t u = s.begin + P::worker(); u < s.end; u += P::workers())
+    for (size_t u = s.begin + P::worker(role); u < s.end; u += P::workers(role))
       P::write(a.ch[q], slot + P::at(u - s.begin), P::load(a.send, u, a.bytes), flag);
   }
 }
 
 // Reduce my shard (rank order), keep it, and send it to every peer (all-gather hop).
 template <class P, typename T, ReduceOp Op>
-__device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t units) {
+__device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t units, const Role& role) {
   const ShardWords s = shardWords(units, a.nranks, a.rank);
   const size_t gather = P::slotBytes(a) / 2;
   const size_t mySlot = P::slot(a, flag, a.rank);
-  for (size_t u = s.begin + P::worker(); u < s.end; u += P::workers()) {
+  for (size_t u = s.begin + P::worker(role); u < s.end; u += P::workers(role)) {
     const size_t at = P::at(u - s.begin);
     PackReducer<T, Op, P::kValBytes> acc;
     for (int r = 0; r < a.nranks; ++r) {
@@ -176,13 +176,13 @@ __device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t 
 
 // All-gather hop: shard q's result from rank q.
 template <class P>
-__device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t units) {
+__device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t units, const Role& role) {
   const size_t gather = P::slotBytes(a) / 2;
   for (int q = 0; q < a.nranks; ++q) {
     if (q == a.rank) continue;
     const ShardWords s = shardWords(units, a.nranks, q);
     const size_t slot = P::slot(a, flag, q) + gather;
-    for (size_t u = s.begin + P::worker(); u < s.end; u += P::workers()) {
+    for (size_t u = s.begin + P::worker(role); u < s.end; u += P::workers(role)) {
       typename P::Val v;
       if (!P::read(a.ch[q], slot + P::at(u - s.begin), flag, v)) return;
       P::store(a.recv, u, a.bytes, v);

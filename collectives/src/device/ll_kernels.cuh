@@ -8,12 +8,16 @@
 
 namespace lccl::detail {
 
+// Each kernel's senders and receivers are every block, or two groups of
+// blocks (KernelArgs::sendBlocks, see Role).
+
 // AllGather / AllToAll, LL: publish my piece(s); unpack every rank's piece.
 template <class P>
 __global__ void __launch_bounds__(kThreads) moveLL(const __grid_constant__ KernelArgs a) {
   const uint32_t flag = callFlag(a);
-  llPublish<P>(a, flag);
-  llUnpack<P>(a, flag);
+  const Role send = senders(a), recv = receivers(a);
+  if (send.mine()) llPublish<P>(a, flag, send);
+  if (recv.mine()) llUnpack<P>(a, flag, recv);
   finishCall(a, flag);
 }
 
@@ -22,20 +26,24 @@ __global__ void __launch_bounds__(kThreads) moveLL(const __grid_constant__ Kerne
 template <class P, typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceLL(const __grid_constant__ KernelArgs a) {
   const uint32_t flag = callFlag(a);
-  llPublish<P>(a, flag);
-  llReduce<P, T, Op>(a, flag);
+  const Role send = senders(a), recv = receivers(a);
+  if (send.mine()) llPublish<P>(a, flag, send);
+  if (recv.mine()) llReduce<P, T, Op>(a, flag, recv);
   finishCall(a, flag);
 }
 
 // AllReduce, two-shot LL: send shard q to rank q; reduce my shard and send
-// it to every rank; collect every other shard.
+// it to every rank; collect every other shard. Split: the senders also
+// collect (a unit of the input is then read and overwritten by one worker
+// in every phase, so in place stays safe), the receivers reduce.
 template <class P, typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_constant__ KernelArgs a) {
   const uint32_t flag = callFlag(a);
   const size_t units = P::units(a.bytes);
-  llSendShards<P>(a, flag, units);
-  llReduceShard<P, T, Op>(a, flag, units);
-  llGatherShards<P>(a, flag, units);
+  const Role send = senders(a), recv = receivers(a);
+  if (send.mine()) llSendShards<P>(a, flag, units, send);
+  if (recv.mine()) llReduceShard<P, T, Op>(a, flag, units, recv);
+  if (send.mine()) llGatherShards<P>(a, flag, units, send);
   finishCall(a, flag);
 }
 

@@ -1,8 +1,9 @@
 // The packet protocols of the LL paths, as template parameters of the
 // algorithms in ll.cuh. A protocol P says:
 //   units(bytes)        how many units a piece of `bytes` is cut into
-//   worker(), workers() who moves unit u: units u, u + workers(), ... go to
-//                       worker(); a worker is a thread (LL16) or a warp (LL128)
+//   worker(r), workers(r) who moves unit u among the blocks of role r: units
+//                       u, u + workers(r), ... go to worker(r); a worker is a
+//                       thread (LL16) or a warp (LL128)
 //   load / store        a worker's share (Val) of unit u of a user buffer
 //   slot, at            where a sender's units land in a receiver's scratch
 //   write               one unit to a peer's slot
@@ -24,8 +25,8 @@ struct LL16Proto {
   using Val = uint64_t;
   static constexpr int kValBytes = 8;
   __device__ static size_t units(size_t bytes) { return (bytes + 7) / 8; }
-  __device__ static size_t worker() { return globalThread(); }
-  __device__ static size_t workers() { return globalThreads(); }
+  __device__ static size_t worker(const Role& r) { return r.thread(); }
+  __device__ static size_t workers(const Role& r) { return r.threads(); }
   __device__ static Val load(const char* p, size_t u, size_t bytes) { return loadWord(p, u, bytes); }
   __device__ static void store(char* p, size_t u, size_t bytes, Val v) { storeWord(p, u, bytes, v); }
   __device__ static size_t slot(const KernelArgs& a, uint32_t flag, int sender) {
@@ -80,8 +81,8 @@ struct LL128Proto {
   static constexpr int kValBytes = 16;
   __device__ static uint32_t lane() { return threadIdx.x & 31u; }
   __device__ static size_t units(size_t bytes) { return ll128Units(bytes); }
-  __device__ static size_t worker() { return globalThread() / 32; }
-  __device__ static size_t workers() { return globalThreads() / 32; }
+  __device__ static size_t worker(const Role& r) { return r.thread() / 32; }
+  __device__ static size_t workers(const Role& r) { return r.threads() / 32; }
   __device__ static size_t offset(size_t u) { return u * LL128::kUnitDataBytes + LL128::dataOffset(lane()); }
   __device__ static size_t avail(size_t off, size_t bytes) { return off < bytes ? bytes - off : 0; }
   __device__ static Val load(const char* p, size_t u, size_t bytes) {
