@@ -18,7 +18,7 @@ enum class Kind { AllReduce, ReduceScatter, Reduce, AllGather, AllToAll, Broadca
 // Device-resident state of one Collectives instance (zero-initialised).
 struct CollState {
   uint32_t flag;                    // LL flag of the last completed call
-  uint32_t doneBlocks;              // blocks finished in the current call
+  uint32_t arrived;                 // blocks that have begun the current call
   uint64_t blockEpoch[kMaxBlocks];  // barriers passed by block b (same on every rank)
 };
 

@@ -32,27 +32,42 @@ __device__ __forceinline__ Role receivers(const KernelArgs& a) {
   return s ? Role{s, gridDim.x - s} : Role{0, gridDim.x};
 }
 
-// The LL flag of this call: one more than the last completed call's.
-__device__ __forceinline__ uint32_t callFlag(const KernelArgs& a) {
-  return *reinterpret_cast<volatile uint32_t*>(&a.state->flag) + 1;
+// A call's LL flag (one more than the last completed call's) and, in thread
+// 0 of a block of a multi-block grid, how many blocks began the call before
+// this one.
+struct CallTicket {
+  uint32_t flag;
+  uint32_t arrival;
+};
+
+// Called by every block at its start. The flag is one value for the whole
+// grid (not per block): a word's packet location is then used with
+// alternating parities call after call, whatever the grid sizes. Beyond one
+// block, thread 0 counts the block in once every thread of it has read the
+// flag (barrier, then a release); the count's round trip overlaps the
+// block's work, as its result is needed only at the block's end.
+__device__ __forceinline__ CallTicket beginCall(const KernelArgs& a) {
+  CallTicket t{*reinterpret_cast<volatile uint32_t*>(&a.state->flag) + 1, 0};
+  if (gridDim.x > 1) {
+    __syncthreads();
+    if (threadIdx.x == 0) t.arrival = arch::atomicAddReleaseGpu(&a.state->arrived, 1u);
+  }
+  return t;
 }
 
-// Called by every block at its end: the last block records `flag` as done.
-// The flag is one value for the whole grid (not per block): a word's packet
-// location is then used with alternating parities call after call, whatever
-// the grid sizes. No fence is needed: the next call reads the flag only after
-// this kernel has ended.
-// A grid of one block skips the counter: its own end is the call's end (this
-// saves the atomic's round trip on the small-message path).
-__device__ __forceinline__ void finishCall(const KernelArgs& a, uint32_t flag) {
-  __syncthreads();  // every thread of the block has read the old flag
+// Called by every block at its end: the block that began the call last
+// records `flag` as done (every block has read the old flag by then) and
+// rearms the count; a one-block grid records it itself. No end-of-call
+// atomic is waited for, and no fence is needed: the next call reads the flag
+// only after this kernel has ended.
+__device__ __forceinline__ void finishCall(const KernelArgs& a, const CallTicket& t) {
+  __syncthreads();
+  if (threadIdx.x != 0) return;
   if (gridDim.x == 1) {
-    if (threadIdx.x == 0) a.state->flag = flag;
-    return;
-  }
-  if (threadIdx.x == 0 && atomicAdd(&a.state->doneBlocks, 1u) == gridDim.x - 1) {
-    a.state->doneBlocks = 0;
-    a.state->flag = flag;
+    a.state->flag = t.flag;
+  } else if (t.arrival == gridDim.x - 1) {
+    a.state->arrived = 0;
+    a.state->flag = t.flag;
   }
 }
 

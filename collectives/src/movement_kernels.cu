@@ -35,12 +35,13 @@ __global__ void __launch_bounds__(kThreads) movePush(const __grid_constant__ Ker
 // Broadcast, LL (small): the root's packets to everyone; tokens keep every
 // rank in step (see ll.cuh).
 __global__ void __launch_bounds__(kThreads) broadcastLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
+  const CallTicket call = beginCall(a);
+  const uint32_t flag = call.flag;
   const int p = tokenPeer(a);
   if (p >= 0 && a.rank != a.root) llSendToken(a, flag, p);
   llBroadcastData(a, flag);
   if (p >= 0 && p != a.root) llWaitToken(a, flag, p);
-  finishCall(a, flag);
+  finishCall(a, call);
 }
 
 // Block b's slice of shard q (shards as in two-shot: 16-byte aligned, the

@@ -15,14 +15,15 @@ namespace {
 // rank order; tokens keep every rank in step (see ll.cuh).
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceRootedLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
+  const CallTicket call = beginCall(a);
+  const uint32_t flag = call.flag;
   const int p = tokenPeer(a);
   const bool root = a.rank == a.root;
   if (p >= 0 && (root || p != a.root)) llSendToken(a, flag, p);
   if (root) llReduce<LL16Proto, T, Op>(a, flag, receivers(a));
   else llSendToRoot(a, flag);
   if (p >= 0 && !root) llWaitToken(a, flag, p);
-  finishCall(a, flag);
+  finishCall(a, call);
 }
 
 // AllReduce, two-shot (Simple), push only, one chunk per launch (up to

@@ -125,14 +125,15 @@ __device__ __forceinline__ void zeroCopyBody(const KernelArgs& a, const ZeroCopy
 template <Kind K, typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads)
     zeroCopyKernel(const __grid_constant__ KernelArgs a, const __grid_constant__ ZeroCopyArgs z) {
-  const uint32_t flag = callFlag(a);
+  const CallTicket call = beginCall(a);
+  const uint32_t flag = call.flag;
   WindowCallDesc d = z.desc;
   d.flag = flag;
   publishDesc(a, d);
   if (!blockBarrier(a)) return;
   if (descsAgree(a, d)) zeroCopyBody<K, T, Op>(a, z);
   if (!blockBarrier(a)) return;
-  finishCall(a, flag);  // the flag tells this call's check slots from stale ones
+  finishCall(a, call);  // the flag tells this call's check slots from stale ones
 }
 
 template <Kind K, typename T, ReduceOp Op>

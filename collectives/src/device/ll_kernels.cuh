@@ -14,22 +14,24 @@ namespace lccl::detail {
 // AllGather / AllToAll, LL: publish my piece(s); unpack every rank's piece.
 template <class P>
 __global__ void __launch_bounds__(kThreads) moveLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
+  const CallTicket call = beginCall(a);
+  const uint32_t flag = call.flag;
   const Role send = senders(a), recv = receivers(a);
   if (send.mine()) llPublish<P>(a, flag, send);
   if (recv.mine()) llUnpack<P>(a, flag, recv);
-  finishCall(a, flag);
+  finishCall(a, call);
 }
 
 // AllReduce, one-shot LL: publish my input to every peer; reduce all inputs.
 // ReduceScatter, LL: publish piece p to peer p; reduce the pieces for me.
 template <class P, typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
+  const CallTicket call = beginCall(a);
+  const uint32_t flag = call.flag;
   const Role send = senders(a), recv = receivers(a);
   if (send.mine()) llPublish<P>(a, flag, send);
   if (recv.mine()) llReduce<P, T, Op>(a, flag, recv);
-  finishCall(a, flag);
+  finishCall(a, call);
 }
 
 // AllReduce, two-shot LL: send shard q to rank q; reduce my shard and send
@@ -38,13 +40,14 @@ __global__ void __launch_bounds__(kThreads) reduceLL(const __grid_constant__ Ker
 // in every phase, so in place stays safe), the receivers reduce.
 template <class P, typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_constant__ KernelArgs a) {
-  const uint32_t flag = callFlag(a);
+  const CallTicket call = beginCall(a);
+  const uint32_t flag = call.flag;
   const size_t units = P::units(a.bytes);
   const Role send = senders(a), recv = receivers(a);
   if (send.mine()) llSendShards<P>(a, flag, units, send);
   if (recv.mine()) llReduceShard<P, T, Op>(a, flag, units, recv);
   if (send.mine()) llGatherShards<P>(a, flag, units, send);
-  finishCall(a, flag);
+  finishCall(a, call);
 }
 
 }  // namespace lccl::detail

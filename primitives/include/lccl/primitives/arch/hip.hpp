@@ -56,6 +56,9 @@ LCCL_DEVICE void storeVolatileV4(uint4* p, uint4 v) {
 LCCL_DEVICE uint64_t atomicAddReleaseSys(uint64_t* p, uint64_t v) {
   return __hip_atomic_fetch_add(p, v, __ATOMIC_RELEASE, __HIP_MEMORY_SCOPE_SYSTEM);
 }
+LCCL_DEVICE uint32_t atomicAddReleaseGpu(uint32_t* p, uint32_t v) {
+  return __hip_atomic_fetch_add(p, v, __ATOMIC_RELEASE, __HIP_MEMORY_SCOPE_AGENT);
+}
 LCCL_DEVICE void fenceAcqRelSys() { __atomic_thread_fence(__ATOMIC_ACQ_REL); }
 
 // wall_clock64() ticks at hipDeviceAttributeWallClockRate (100 MHz on MI200/MI300).

@@ -6,6 +6,7 @@
 //   load/store      Acquire/Release/Relaxed + Sys  : ld/st.{acquire,release,relaxed}.sys
 //   load/storeVolatile[V2|V4]                      : ld/st.volatile (LL packets)
 //   atomicAddReleaseSys                            : atom.add.release.sys
+//   atomicAddReleaseGpu                            : atom.add.release.gpu (u32)
 //   fenceAcqRelSys                                 : fence.acq_rel.sys
 //   globalTimerNs                                  : %globaltimer (ns)
 //   sleepNs                                        : nanosleep (s_sleep on HIP)

@@ -103,6 +103,11 @@ LCCL_DEVICE uint64_t atomicAddReleaseSys(uint64_t* p, uint64_t v) {
   LCCL_PTX("atom.add.release.sys.global.u64 %0, [%1], %2;" : "=l"(old) : "l"(p), "l"(v) : "memory");
   return old;
 }
+LCCL_DEVICE uint32_t atomicAddReleaseGpu(uint32_t* p, uint32_t v) {
+  uint32_t old = 0;
+  LCCL_PTX("atom.add.release.gpu.global.u32 %0, [%1], %2;" : "=r"(old) : "l"(p), "r"(v) : "memory");
+  return old;
+}
 LCCL_DEVICE void fenceAcqRelSys() { LCCL_PTX("fence.acq_rel.sys;" ::: "memory"); }
 
 // ---- time -----------------------------------------------------------------
