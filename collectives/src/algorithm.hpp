@@ -87,6 +87,21 @@ constexpr size_t defaultLL128TotalBytes(int nranks) {
   return nranks >= 3 && nranks <= 4 ? (32u << 20) : (8u << 20);
 }
 
+// Reduce on 3+ ranks beyond LL16: two-shot LL128 (a reduce-scatter, then
+// the reduced shards gathered into the root) while a shard fits half an
+// LL128 slot and the piece is within kReduceLL128MaxBytes; beyond, the
+// Simple paths. Two ranks keep LL16 and the direct path. From 64 KiB only,
+// so that every rank owns a non-empty shard (more than nranks x (nranks -
+// 1) units). Measured on 4 H100s (LL128 / Simple, us, bf16): 1 MiB 8.21 /
+// 19.92, 4 MiB 24.25 / 34.90, 16 MiB 82.05 / 93.40 (NCCL 10.90, 24.09,
+// 62.26).
+constexpr size_t kReduceLL128MinBytes = 64u << 10;
+constexpr size_t kReduceLL128MaxBytes = 16u << 20;
+constexpr bool reduceLL128Serves(size_t piece, int nranks) {
+  return nranks >= 3 && piece >= kReduceLL128MinBytes && piece <= kReduceLL128MaxBytes &&
+         ll128ShardUnits(piece, nranks) <= ll128SlotUnits(nranks) / 2;
+}
+
 // LL128 kernels with sender and receiver blocks apart (Role in
 // kernel_common.cuh): 0 no, 1 within one block per SM, 2 within two.
 // Measured on 4 H100s (same run, us, every block / apart): AllGather 4 MiB

@@ -16,7 +16,7 @@ enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push, D
 
 // Reductions: AllReduce (LL, TwoShotLL, LL128, TwoShotLL128, TwoShot, TwoShotPipe),
 // ReduceScatter (LL, LL128, Push),
-// Reduce (RootedLL, Staged, TwoShot / TwoShotPipe with a root, Direct on two ranks).
+// Reduce (RootedLL, TwoShotLL128, Staged, TwoShot / TwoShotPipe with a root, Direct on two ranks).
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
 // PreMulSum's first stage: dst piece p = src piece p x scalar (of `type`),
@@ -38,8 +38,9 @@ void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 
 // The LL128 paths (ll128_kernels.cu): AllReduce one-shot (LL128) and two-shot
-// (TwoShotLL128), ReduceScatter (LL128) when `reduces`; AllGather and
-// AllToAll (LL128) otherwise (type and op unused).
+// (TwoShotLL128), ReduceScatter (LL128), Reduce (TwoShotLL128 with a root)
+// when `reduces`; AllGather and AllToAll (LL128) otherwise (type and op
+// unused).
 void launchLL128(Path path, const KernelArgs& a, bool reduces, DataType type, ReduceOp op,
                  int blocks, cudaStream_t stream);
 

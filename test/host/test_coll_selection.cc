@@ -129,6 +129,24 @@ TEST(CollSelection, LL128SplitWhereMeasured) {
   }
 }
 
+TEST(CollSelection, ReduceLL128Range) {
+  const size_t mib = size_t{1} << 20;
+  EXPECT_TRUE(reduceLL128Serves(mib, 4));
+  EXPECT_TRUE(reduceLL128Serves(16 * mib, 4));
+  EXPECT_TRUE(reduceLL128Serves(kReduceLL128MinBytes, 8));
+  EXPECT_FALSE(reduceLL128Serves(16 * mib + 1, 4));
+  EXPECT_FALSE(reduceLL128Serves(kReduceLL128MinBytes - 1, 4));
+  EXPECT_FALSE(reduceLL128Serves(mib, 2));  // two ranks: LL16 and the direct path
+  // 8 ranks: a shard must fit half a slot (32 MiB / 8 ranks / 2 = 2 MiB, 16 MiB in all).
+  EXPECT_TRUE(reduceLL128Serves(15 * mib, 8));
+  // Every rank owns a non-empty shard from the minimum on (units > n (n - 1)).
+  for (int n = 3; n <= 8; ++n) {
+    const size_t units = ll128Units(kReduceLL128MinBytes);
+    const size_t per = (units + n - 1) / n;
+    EXPECT_LT(per * (n - 1), units) << n << " ranks";
+  }
+}
+
 TEST(CollSelection, ProtocolMasks) {
   EXPECT_EQ(protoMask(""), kAllProtos);
   EXPECT_EQ(protoMask("LL128"), protoBit(Proto::LL128));

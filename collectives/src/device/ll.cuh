@@ -122,12 +122,15 @@ __device__ inline void llSendToRoot(const KernelArgs& a, uint32_t flag) {
     a.ch[a.root].writePacket<LL16Packet>(slot + w * sizeof(LL16Packet), loadWord(a.send, w, a.bytes), flag);
 }
 
-// --- two-shot over LL packets (AllReduce) ---------------------------------
+// --- two-shot over LL packets (AllReduce, Reduce) ---------------------------
 // Units of the input are split into nranks shards; shard q is reduced by rank
 // q. Within a sender's slot, the first half carries reduce-scatter packets,
-// the second half all-gather packets. Every phase below walks its units with
-// the same worker mapping, so in-place calls are safe: a unit of the input is
-// read (sent or reduced) by the same worker that later overwrites it.
+// the second half all-gather packets (Reduce: the gather into the root).
+// Every phase below walks its units with the same worker mapping, so
+// in-place calls are safe: a unit of the input is read (sent or reduced) by
+// the same worker that later overwrites it. Every rank hears from every peer
+// in the reduce-scatter hop of every call, which keeps the flag parities
+// safe (see the top of this file).
 
 struct ShardWords {
   size_t begin, end;
@@ -151,7 +154,9 @@ __device__ inline void llSendShards(const KernelArgs& a, uint32_t flag, size_t u
   }
 }
 
-// Reduce my shard (rank order), keep it, and send it to every peer (all-gather hop).
+// Reduce my shard (rank order) and pass it on: AllReduce keeps it and sends
+// it to every peer (all-gather hop); Reduce (a.root >= 0) sends it to the
+// root, which keeps its own.
 template <class P, typename T, ReduceOp Op>
 __device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t units, const Role& role) {
   const ShardWords s = shardWords(units, a.nranks, a.rank);
@@ -169,8 +174,8 @@ __device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t 
     }
     const typename P::Val out = P::fromPack(acc.result(a.nranks));
     for (int p = 0; p < a.nranks; ++p)
-      if (p != a.rank) P::write(a.ch[p], mySlot + gather + at, out, flag);
-    P::store(a.recv, u, a.bytes, out);
+      if (p != a.rank && (a.root < 0 || p == a.root)) P::write(a.ch[p], mySlot + gather + at, out, flag);
+    if (a.root < 0 || a.rank == a.root) P::store(a.recv, u, a.bytes, out);
   }
 }
 

@@ -37,7 +37,9 @@ __global__ void __launch_bounds__(kThreads) reduceLL(const __grid_constant__ Ker
 // AllReduce, two-shot LL: send shard q to rank q; reduce my shard and send
 // it to every rank; collect every other shard. Split: the senders also
 // collect (a unit of the input is then read and overwritten by one worker
-// in every phase, so in place stays safe), the receivers reduce.
+// in every phase, so in place stays safe), the receivers reduce. With
+// a.root >= 0 this is Reduce: the reduced shards go to the root only, and
+// only the root collects.
 template <class P, typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_constant__ KernelArgs a) {
   const CallTicket call = beginCall(a);
@@ -46,7 +48,7 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_cons
   const Role send = senders(a), recv = receivers(a);
   if (send.mine()) llSendShards<P>(a, flag, units, send);
   if (recv.mine()) llReduceShard<P, T, Op>(a, flag, units, recv);
-  if (send.mine()) llGatherShards<P>(a, flag, units, send);
+  if (send.mine() && (a.root < 0 || a.rank == a.root)) llGatherShards<P>(a, flag, units, send);
   finishCall(a, call);
 }
 
