@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bench_burst.hpp"
+#include "bench_cuda.hpp"
 #include "lccl/primitives/arch/ops.hpp"
 
 namespace lccl {
@@ -103,13 +104,6 @@ __global__ void pullKernel(const __grid_constant__ BurstArgs a) {
   }
 }
 
-#define BURST_CUDA(call)                                                                   \
-  do {                                                                                     \
-    cudaError_t e_ = (call);                                                               \
-    if (e_ != cudaSuccess)                                                                 \
-      throw std::runtime_error(std::string(#call) + ": " + cudaGetErrorString(e_));       \
-  } while (0)
-
 struct Grid {
   int blocks, threads;
 };
@@ -123,7 +117,7 @@ void launchWarpPeer(const BurstArgs& a, Grid g, cudaStream_t s) { warpPeerKernel
 void launchPull(const BurstArgs& a, Grid g, cudaStream_t s) { pullKernel<<<g.blocks, g.threads, 0, s>>>(a); }
 void launchCe(const BurstArgs& a, Grid, cudaStream_t s) {
   for (int k = 0; k < a.npeers; ++k)
-    BURST_CUDA(cudaMemcpyAsync(a.dst[k], a.src, a.bytes, cudaMemcpyDeviceToDevice, s));
+    BENCH_CUDA(cudaMemcpyAsync(a.dst[k], a.src, a.bytes, cudaMemcpyDeviceToDevice, s));
 }
 
 struct Shape {
@@ -139,13 +133,13 @@ double timeBurst(const BurstEnv& env, const Shape& sh, const BurstArgs& a, Grid 
   std::vector<double> us;
   for (int rep = 0; rep < 4; ++rep) {
     MPI_Barrier(MPI_COMM_WORLD);
-    BURST_CUDA(cudaEventRecord(env.start, env.stream));
+    BENCH_CUDA(cudaEventRecord(env.start, env.stream));
     for (int i = 0; i < kLaunches; ++i) sh.launch(a, g, env.stream);
-    BURST_CUDA(cudaGetLastError());
-    BURST_CUDA(cudaEventRecord(env.stop, env.stream));
-    BURST_CUDA(cudaEventSynchronize(env.stop));
+    BENCH_CUDA(cudaGetLastError());
+    BENCH_CUDA(cudaEventRecord(env.stop, env.stream));
+    BENCH_CUDA(cudaEventSynchronize(env.stop));
     float ms = 0;
-    BURST_CUDA(cudaEventElapsedTime(&ms, env.start, env.stop));
+    BENCH_CUDA(cudaEventElapsedTime(&ms, env.start, env.stop));
     if (rep > 0) us.push_back(ms * 1e3 / kLaunches);  // the first repeat warms up
   }
   std::sort(us.begin(), us.end());

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "bench_burst.hpp"
+#include "bench_cuda.hpp"
 #include "bench_port.hpp"
 #include "lccl/communicator.hpp"
 #include "lccl/mpi_bootstrap.hpp"
@@ -36,13 +37,6 @@ namespace {
 
 using lccl::MemoryChannelDeviceHandle;
 using Sem = lccl::MemoryDevice2DeviceSemaphoreDeviceHandle;
-
-#define BENCH_CUDA(call)                                                                     \
-  do {                                                                                       \
-    cudaError_t e_ = (call);                                                                 \
-    if (e_ != cudaSuccess)                                                                   \
-      throw std::runtime_error(std::string(#call) + ": " + cudaGetErrorString(e_));         \
-  } while (0)
 
 struct Options {
   size_t bytes = 256u << 20;
