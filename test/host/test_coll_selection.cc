@@ -129,6 +129,17 @@ TEST(CollSelection, LL128SplitWhereMeasured) {
   }
 }
 
+TEST(CollSelection, DefaultLL128LimitFitsTheSlots) {
+  // The default LL128 limit of AllGather / ReduceScatter / AllToAll is
+  // reachable: a piece set of that total fits one sender's LL128 slot.
+  EXPECT_EQ(defaultLL128TotalBytes(4), size_t{32} << 20);
+  EXPECT_EQ(defaultLL128TotalBytes(2), size_t{8} << 20);
+  for (int n = 2; n <= 8; ++n) {
+    const size_t piece = defaultLL128TotalBytes(n) / static_cast<size_t>(n);
+    EXPECT_TRUE(ll128Fits(piece, n)) << n << " ranks";
+  }
+}
+
 TEST(CollSelection, ReduceLL128Range) {
   const size_t mib = size_t{1} << 20;
   EXPECT_TRUE(reduceLL128Serves(mib, 4));
