@@ -11,6 +11,8 @@
 #include <cstddef>
 #include <string>
 
+#include "lccl/primitives/packet.hpp"
+
 namespace lccl::detail {
 
 enum class Algo { OneShot, TwoShot };
@@ -40,17 +42,17 @@ constexpr size_t llCapacity(int nranks) { return nranks <= 2 ? kTwoRankLLBytes :
 // one-shot carries 32 MiB / nranks and two-shot 16 MiB.
 constexpr size_t kLL128TotalBytes = 32u << 20;
 constexpr size_t ll128SlotUnits(int nranks) {
-  const size_t units = (kLL128TotalBytes / static_cast<size_t>(nranks) + 479) / 480;
+  const size_t units = ll128Units(kLL128TotalBytes / static_cast<size_t>(nranks));
   return (units + 1) / 2 * 2;
 }
 // Units of a two-shot LL128 shard of `bytes`: the shards split the units.
 constexpr size_t ll128ShardUnits(size_t bytes, int nranks) {
-  return ((bytes + 479) / 480 + nranks - 1) / static_cast<size_t>(nranks);
+  return (ll128Units(bytes) + nranks - 1) / static_cast<size_t>(nranks);
 }
 
 // Whether one sender's piece of `bytes` fits an LL128 slot.
 constexpr bool ll128Fits(size_t bytes, int nranks) {
-  return (bytes + 479) / 480 <= ll128SlotUnits(nranks);
+  return ll128Units(bytes) <= ll128SlotUnits(nranks);
 }
 
 // AllReduce by size, up to 4 ranks (bytes per rank): one-shot LL16 up to
