@@ -89,18 +89,23 @@ constexpr size_t defaultLL128TotalBytes(int nranks) {
   return nranks >= 3 && nranks <= 4 ? (32u << 20) : (8u << 20);
 }
 
-// Reduce on 3+ ranks beyond LL16: two-shot LL128 (a reduce-scatter, then
-// the reduced shards gathered into the root) while a shard fits half an
-// LL128 slot and the piece is within kReduceLL128MaxBytes; beyond, the
-// Simple paths. Two ranks keep LL16 and the direct path. From 64 KiB only,
-// so that every rank owns a non-empty shard (more than nranks x (nranks -
-// 1) units). Measured on 4 H100s (LL128 / Simple, us, bf16): 1 MiB 8.21 /
-// 19.92, 4 MiB 24.25 / 34.90, 16 MiB 82.05 / 93.40 (NCCL 10.90, 24.09,
-// 62.26).
-constexpr size_t kReduceLL128MinBytes = 64u << 10;
+// Reduce and Broadcast on 3+ ranks beyond LL16: two-shot LL128 (Reduce: a
+// reduce-scatter, then the reduced shards gathered into the root;
+// Broadcast: the root scatters the shards, then an all-gather) while a
+// shard fits half an LL128 slot and the piece is within the limit below;
+// beyond, the Simple paths. Two ranks keep LL16 and the direct path. From
+// 64 KiB only, so that every rank owns a non-empty shard (more than nranks
+// x (nranks - 1) units) and so hears from every peer in every call, which
+// the flag parities rely on. Measured on 4 H100s (LL128 / Simple, us,
+// bf16): Reduce 1 MiB 8.21 / 19.92, 4 MiB 24.25 / 34.90, 16 MiB 82.05 /
+// 93.40 (NCCL 10.90, 24.09, 62.26); Broadcast 1 MiB 8.5 / 15.5, 4 MiB
+// 24.3 / 30.0, 16 MiB 91.2 / 80.9 (NCCL 12.6, 25.7, 67.1).
+constexpr size_t kRootedLL128MinBytes = 64u << 10;
 constexpr size_t kReduceLL128MaxBytes = 16u << 20;
-constexpr bool reduceLL128Serves(size_t piece, int nranks) {
-  return nranks >= 3 && piece >= kReduceLL128MinBytes && piece <= kReduceLL128MaxBytes &&
+constexpr size_t kBroadcastLL128MaxBytes = 8u << 20;
+constexpr bool rootedLL128Serves(size_t piece, int nranks, bool broadcast) {
+  const size_t maxBytes = broadcast ? kBroadcastLL128MaxBytes : kReduceLL128MaxBytes;
+  return nranks >= 3 && piece >= kRootedLL128MinBytes && piece <= maxBytes &&
          ll128ShardUnits(piece, nranks) <= ll128SlotUnits(nranks) / 2;
 }
 

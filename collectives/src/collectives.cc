@@ -298,14 +298,15 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice,
   }
   // Broadcast and Reduce: LL while a piece fits the LL slot and the LL
   // limit (4 ranks: 512 KiB, 2 ranks: 2 MiB). Beyond, two ranks stream the
-  // data from one rank to the other (direct). More ranks: Reduce staged (two
-  // barriers) for mid sizes; for large ones the two-shot push with the
-  // shards reduced into the root, which spreads the traffic over every link
-  // instead of converging on the root's. Broadcast: scatter + gather.
+  // data from one rank to the other (direct). More ranks: two-shot LL128
+  // (rootedLL128Serves), then Reduce staged (two barriers) for mid sizes;
+  // for large ones the two-shot push with the shards reduced into the root,
+  // which spreads the traffic over every link instead of converging on the
+  // root's. Broadcast: scatter + gather through the stages.
   const bool rooted = op.kind == Kind::Reduce || op.kind == Kind::Broadcast;
   if (rooted && piece <= std::min(detail::llCapacity(nranks), lim.llTotal)) return Path::RootedLL;
-  if (op.kind == Kind::Reduce && (lim.protos & detail::protoBit(detail::Proto::LL128)) &&
-      detail::reduceLL128Serves(piece, nranks))
+  if (rooted && (lim.protos & detail::protoBit(detail::Proto::LL128)) &&
+      detail::rootedLL128Serves(piece, nranks, op.kind == Kind::Broadcast))
     return Path::TwoShotLL128;
   if (rooted && nranks == 2 && directServes(op.kind, piece, lim.direct)) return Path::Direct;
   if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? twoShotPath(piece, lim) : Path::Staged;
@@ -335,10 +336,10 @@ int splitRoles(const CollOp& op, Path path, size_t piece, int blocks, const deta
                int smCount, int nranks, detail::KernelArgs& a) {
   if (path != Path::LL128 && path != Path::TwoShotLL128) return blocks;
   const bool allReduce = op.kind == Kind::AllReduce;
-  const bool reduce = op.kind == Kind::Reduce;
-  if (reduce && lim.ll128Split == 1) return blocks;  // by size: not measured for Reduce
-  const size_t total = allReduce || reduce ? piece : piece * static_cast<size_t>(nranks);
-  const int perSm = detail::ll128Split(lim.ll128Split, allReduce || reduce, path == Path::TwoShotLL128, total, nranks);
+  const bool rooted = op.kind == Kind::Reduce || op.kind == Kind::Broadcast;
+  if (rooted && lim.ll128Split == 1) return blocks;  // by size: not measured for them
+  const size_t total = allReduce || rooted ? piece : piece * static_cast<size_t>(nranks);
+  const int perSm = detail::ll128Split(lim.ll128Split, allReduce || rooted, path == Path::TwoShotLL128, total, nranks);
   const bool inPlace = op.send == op.recv;
   if (perSm == 0 || (inPlace && (op.kind == Kind::AllToAll || path == Path::LL128))) return blocks;
   const int grid = std::min(2 * blocks, std::min(perSm * smCount, detail::kMaxBlocks));

@@ -33,14 +33,14 @@ struct PreMulArgs {
 };
 void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 
-// Data movement: AllGather (LL, LL128, Push), AllToAll (LL, LL128, Push), Broadcast (RootedLL, Staged: scatter
-// through the stages, then gather; Direct on two ranks).
+// Data movement: AllGather and AllToAll (LL, LL128, Push), Broadcast (RootedLL,
+// TwoShotLL128, Staged: scatter through the stages, then gather; Direct on two ranks).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 
 // The LL128 paths (ll128_kernels.cu): AllReduce one-shot (LL128) and two-shot
 // (TwoShotLL128), ReduceScatter (LL128), Reduce (TwoShotLL128 with a root)
-// when `reduces`; AllGather and AllToAll (LL128) otherwise (type and op
-// unused).
+// when `reduces`; AllGather and AllToAll (LL128), Broadcast (TwoShotLL128)
+// otherwise (type and op unused).
 void launchLL128(Path path, const KernelArgs& a, bool reduces, DataType type, ReduceOp op,
                  int blocks, cudaStream_t stream);
 

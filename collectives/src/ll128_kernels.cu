@@ -9,7 +9,8 @@ namespace lccl::detail {
 void launchLL128(Path path, const KernelArgs& a, bool reduces, DataType type, ReduceOp op,
                  int blocks, cudaStream_t s) {
   if (!reduces) {
-    moveLL<LL128Proto><<<blocks, kThreads, 0, s>>>(a);
+    if (path == Path::TwoShotLL128) broadcastTwoShotLL<LL128Proto><<<blocks, kThreads, 0, s>>>(a);
+    else moveLL<LL128Proto><<<blocks, kThreads, 0, s>>>(a);
     return;
   }
   withType(type, [&](auto t) {

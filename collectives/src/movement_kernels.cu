@@ -100,7 +100,8 @@ __global__ void __launch_bounds__(kThreads) broadcastDirect(const __grid_constan
 }  // namespace
 
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
-  if (path == Path::LL128) launchLL128(path, a, false, DataType::Int8, ReduceOp::Sum, blocks, s);
+  if (path == Path::LL128 || path == Path::TwoShotLL128)
+    launchLL128(path, a, false, DataType::Int8, ReduceOp::Sum, blocks, s);
   else if (path == Path::LL) moveLL<LL16Proto><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::RootedLL) broadcastLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);

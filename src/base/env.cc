@@ -74,8 +74,8 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_LL128_SPLIT", nullptr, "1",
        "LL128 kernels with sender and receiver blocks apart instead of every block sending, "
        "then receiving. 1: where measured faster (AllGather, ReduceScatter, AllToAll of 4 MiB "
-       "and more in all on 3+ ranks; two-shot AllReduce from 4 MiB on 2 ranks; never Reduce), "
-       "0: never, "
+       "and more in all on 3+ ranks; two-shot AllReduce from 4 MiB on 2 ranks; never Reduce "
+       "or Broadcast), 0: never, "
        "2: always within one block per SM, 3: always within two (never for one-shot AllReduce "
        "and AllToAll in place); every rank must use the same value"},
       {"LCCL_LL_MAX_BYTES", nullptr, "0",

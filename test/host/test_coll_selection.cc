@@ -140,19 +140,22 @@ TEST(CollSelection, DefaultLL128LimitFitsTheSlots) {
   }
 }
 
-TEST(CollSelection, ReduceLL128Range) {
+TEST(CollSelection, RootedLL128Range) {
   const size_t mib = size_t{1} << 20;
-  EXPECT_TRUE(reduceLL128Serves(mib, 4));
-  EXPECT_TRUE(reduceLL128Serves(16 * mib, 4));
-  EXPECT_TRUE(reduceLL128Serves(kReduceLL128MinBytes, 8));
-  EXPECT_FALSE(reduceLL128Serves(16 * mib + 1, 4));
-  EXPECT_FALSE(reduceLL128Serves(kReduceLL128MinBytes - 1, 4));
-  EXPECT_FALSE(reduceLL128Serves(mib, 2));  // two ranks: LL16 and the direct path
+  for (bool bcast : {false, true}) {
+    const size_t max = bcast ? kBroadcastLL128MaxBytes : kReduceLL128MaxBytes;
+    EXPECT_TRUE(rootedLL128Serves(mib, 4, bcast));
+    EXPECT_TRUE(rootedLL128Serves(max, 4, bcast));
+    EXPECT_TRUE(rootedLL128Serves(kRootedLL128MinBytes, 8, bcast));
+    EXPECT_FALSE(rootedLL128Serves(max + 1, 4, bcast));
+    EXPECT_FALSE(rootedLL128Serves(kRootedLL128MinBytes - 1, 4, bcast));
+    EXPECT_FALSE(rootedLL128Serves(mib, 2, bcast));  // two ranks: LL16 and the direct path
+  }
   // 8 ranks: a shard must fit half a slot (32 MiB / 8 ranks / 2 = 2 MiB, 16 MiB in all).
-  EXPECT_TRUE(reduceLL128Serves(15 * mib, 8));
+  EXPECT_TRUE(rootedLL128Serves(15 * mib, 8, false));
   // Every rank owns a non-empty shard from the minimum on (units > n (n - 1)).
   for (int n = 3; n <= 8; ++n) {
-    const size_t units = ll128Units(kReduceLL128MinBytes);
+    const size_t units = ll128Units(kRootedLL128MinBytes);
     const size_t per = (units + n - 1) / n;
     EXPECT_LT(per * (n - 1), units) << n << " ranks";
   }

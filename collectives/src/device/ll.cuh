@@ -122,15 +122,17 @@ __device__ inline void llSendToRoot(const KernelArgs& a, uint32_t flag) {
     a.ch[a.root].writePacket<LL16Packet>(slot + w * sizeof(LL16Packet), loadWord(a.send, w, a.bytes), flag);
 }
 
-// --- two-shot over LL packets (AllReduce, Reduce) ---------------------------
-// Units of the input are split into nranks shards; shard q is reduced by rank
-// q. Within a sender's slot, the first half carries reduce-scatter packets,
-// the second half all-gather packets (Reduce: the gather into the root).
-// Every phase below walks its units with the same worker mapping, so
-// in-place calls are safe: a unit of the input is read (sent or reduced) by
-// the same worker that later overwrites it. Every rank hears from every peer
-// in the reduce-scatter hop of every call, which keeps the flag parities
-// safe (see the top of this file).
+// --- two-shot over LL packets (AllReduce, Reduce, Broadcast) --------------
+// Units of the input are split into nranks shards; shard q is reduced (or,
+// for Broadcast, forwarded) by rank q. Within a sender's slot, the first
+// half carries the first hop's packets (reduce-scatter, or the root's
+// scatter), the second half the second hop's (all-gather, or for Reduce the
+// gather into the root). Every phase below walks its units with the same
+// worker mapping, so in-place calls are safe: a unit of the input is read
+// (sent or reduced) by the same worker that later overwrites it. Every rank
+// hears from every peer in every call (Reduce: in the first hop, Broadcast:
+// in the second), which keeps the flag parities safe (see the top of this
+// file).
 
 struct ShardWords {
   size_t begin, end;
@@ -179,9 +181,31 @@ __device__ inline void llReduceShard(const KernelArgs& a, uint32_t flag, size_t 
   }
 }
 
-// All-gather hop: shard q's result from rank q.
+// Broadcast: my shard, from the root's scatter (the root: from its input),
+// to my output and to every peer (all-gather hop).
 template <class P>
-__device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t units, const Role& role) {
+__device__ inline void llForwardShard(const KernelArgs& a, uint32_t flag, size_t units, const Role& role) {
+  const ShardWords s = shardWords(units, a.nranks, a.rank);
+  const size_t gather = P::slotBytes(a) / 2;
+  const size_t mySlot = P::slot(a, flag, a.rank);
+  const bool root = a.rank == a.root;
+  for (size_t u = s.begin + P::worker(role); u < s.end; u += P::workers(role)) {
+    const size_t at = P::at(u - s.begin);
+    typename P::Val v;
+    if (root) v = P::load(a.send, u, a.bytes);
+    else if (!P::read(a.ch[a.root], P::slot(a, flag, a.root) + at, flag, v)) return;
+    for (int p = 0; p < a.nranks; ++p)
+      if (p != a.rank) P::write(a.ch[p], mySlot + gather + at, v, flag);
+    if (!root || a.recv != a.send) P::store(a.recv, u, a.bytes, v);
+  }
+}
+
+// All-gather hop: shard q's result from rank q, into my output where
+// `store` (a Broadcast root in place only waits for them: they are its
+// input already).
+template <class P>
+__device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t units, const Role& role,
+                                      bool store = true) {
   const size_t gather = P::slotBytes(a) / 2;
   for (int q = 0; q < a.nranks; ++q) {
     if (q == a.rank) continue;
@@ -190,7 +214,7 @@ __device__ inline void llGatherShards(const KernelArgs& a, uint32_t flag, size_t
     for (size_t u = s.begin + P::worker(role); u < s.end; u += P::workers(role)) {
       typename P::Val v;
       if (!P::read(a.ch[q], slot + P::at(u - s.begin), flag, v)) return;
-      P::store(a.recv, u, a.bytes, v);
+      if (store) P::store(a.recv, u, a.bytes, v);
     }
   }
 }

@@ -52,4 +52,19 @@ __global__ void __launch_bounds__(kThreads) allReduceTwoShotLL(const __grid_cons
   finishCall(a, call);
 }
 
+// Broadcast, two-shot LL: the root sends shard q to rank q; rank q forwards
+// it to every rank; every rank collects every other shard (the root in
+// place only waits for them).
+template <class P>
+__global__ void __launch_bounds__(kThreads) broadcastTwoShotLL(const __grid_constant__ KernelArgs a) {
+  const CallTicket call = beginCall(a);
+  const uint32_t flag = call.flag;
+  const size_t units = P::units(a.bytes);
+  const Role send = senders(a), recv = receivers(a);
+  if (send.mine() && a.rank == a.root) llSendShards<P>(a, flag, units, send);
+  if (recv.mine()) llForwardShard<P>(a, flag, units, recv);
+  if (send.mine()) llGatherShards<P>(a, flag, units, send, a.rank != a.root || a.recv != a.send);
+  finishCall(a, call);
+}
+
 }  // namespace lccl::detail
