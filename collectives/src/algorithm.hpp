@@ -141,6 +141,7 @@ struct SizeLimits {
   size_t ll128Total;   // LL128 while all ranks' pieces together stay within this
   size_t llTotal;  // LL while all ranks' pieces together stay within this
   size_t pipeMin;  // two-shot AllReduce runs pipelined from this size
+  size_t pushPipeMin;  // the push paths run pipelined from this piece size
   int direct;      // two ranks, Reduce and Broadcast: the direct path (LCCL_DIRECT: 0 never,
                    // 1 by size, 2 beyond LL)
   size_t directChunk;  // its chunk (LCCL_DIRECT_CHUNK_BYTES, 0: by size)

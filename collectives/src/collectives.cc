@@ -90,6 +90,8 @@ void Collectives::Impl::setup() {
   if (limits.llTotal == 0) limits.llTotal = detail::defaultLLTotalBytes(nranks);
   limits.pipeMin = static_cast<size_t>(Env::instance().size("LCCL_PIPE_MIN_BYTES"));
   if (limits.pipeMin == 0) limits.pipeMin = detail::defaultPipeMinBytes(nranks);
+  limits.pushPipeMin = static_cast<size_t>(Env::instance().size("LCCL_PUSH_PIPE_MIN_BYTES"));
+  if (limits.pushPipeMin == 0) limits.pushPipeMin = detail::defaultPushPipeMinBytes(nranks);
   limits.direct = static_cast<int>(Env::instance().integer("LCCL_DIRECT"));
   limits.directChunk = static_cast<size_t>(Env::instance().size("LCCL_DIRECT_CHUNK_BYTES"));
   limits.ll128Split = static_cast<int>(Env::instance().integer("LCCL_LL128_SPLIT"));
@@ -252,6 +254,7 @@ const char* pathName(Path p) {
     case Path::TwoShotPipe: return "Simple two-shot, pipelined";
     case Path::Staged: return "Simple staged";
     case Path::Push: return "Simple push";
+    case Path::PushPipe: return "Simple push, pipelined";
     case Path::Direct: return "Simple direct, pipelined";
     case Path::LL128: return "LL128 one-shot";
     case Path::TwoShotLL128: return "LL128 two-shot";
@@ -357,7 +360,12 @@ Plan makePlan(const CollOp& op, size_t piece, int nranks, Choice arChoice, int s
   const bool perPeerRecv = op.kind == Kind::AllGather || op.kind == Kind::AllToAll;
   p.sendStride = perPeerSend ? piece : 0;
   p.recvStride = perPeerRecv ? piece : 0;
+  // The pipelined push needs the whole input in one launch, which a
+  // PreMulSum's scaled copy (at most kSimpleChunkBytes) cannot hold.
+  const bool preMul = op.op.op == ReduceOp::PreMulSum && isReduction(op.kind);
+  if (p.path == Path::Push && piece >= lim.pushPipeMin && !preMul) p.path = Path::PushPipe;
   if (p.path == Path::Push) p.chunk = detail::pushChunkBytes(nranks);
+  if (p.path == Path::PushPipe) p.chunk = piece;
   if (p.path == Path::TwoShot) p.chunk = detail::kTwoShotChunkBytes;
   if (p.path == Path::TwoShotPipe || p.path == Path::Direct) p.chunk = piece;  // pipelined inside
   const bool ll = p.path == Path::LL || p.path == Path::TwoShotLL || p.path == Path::RootedLL;

@@ -12,10 +12,10 @@ namespace lccl::detail {
 
 constexpr int kThreads = 512;
 
-enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push, Direct, LL128, TwoShotLL128 };
+enum class Path { LL, TwoShotLL, RootedLL, Staged, TwoShot, TwoShotPipe, Push, PushPipe, Direct, LL128, TwoShotLL128 };
 
 // Reductions: AllReduce (LL, TwoShotLL, LL128, TwoShotLL128, TwoShot, TwoShotPipe),
-// ReduceScatter (LL, LL128, Push),
+// ReduceScatter (LL, LL128, Push, PushPipe),
 // Reduce (RootedLL, TwoShotLL128, Staged, TwoShot / TwoShotPipe with a root, Direct on two ranks).
 void launchReduction(Path path, const KernelArgs& a, DataType type, ReduceOp op,
                      int blocks, cudaStream_t stream);
@@ -33,7 +33,7 @@ struct PreMulArgs {
 };
 void launchPreMultiply(DataType type, const PreMulArgs& a, cudaStream_t stream);
 
-// Data movement: AllGather and AllToAll (LL, LL128, Push), Broadcast (RootedLL,
+// Data movement: AllGather and AllToAll (LL, LL128, Push, PushPipe), Broadcast (RootedLL,
 // TwoShotLL128, Staged: scatter through the stages, then gather; Direct on two ranks).
 void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t stream);
 

@@ -32,6 +32,33 @@ __global__ void __launch_bounds__(kThreads) movePush(const __grid_constant__ Ker
   blockBarrier(a);
 }
 
+// AllGather / AllToAll (push, pipelined; see staged.cuh): copy-out(k) =
+// every peer's slice of chunk k from my slots, and my own piece, into the
+// output. In place, a block overwrites chunk k of a piece only after its
+// push(k), and push(k + 1) reads another chunk.
+__device__ inline int copyOutPipeSegs(const KernelArgs& a, const PipeGeometry& g, size_t k, CopySeg* segs) {
+  const Slice s = pushPipeSlice(g, a.bytes, k, blockIdx.x, gridDim.x);
+  for (int r = 0; r < a.nranks; ++r) {
+    char* dst = a.recv + static_cast<size_t>(r) * a.recvStride + s.begin;
+    const char* src = r == a.rank ? pieceFor(a, r) + s.begin : pushPipeSlot(a, g, a.rank, r, k, s);
+    segs[r] = {dst, src, dst != src ? s.end - s.begin : 0};
+  }
+  return a.nranks;
+}
+
+__global__ void __launch_bounds__(kThreads) movePushPipe(const __grid_constant__ KernelArgs a) {
+  const PipeGeometry g = pushPipeGeometry(a.bytes, a.nranks);
+  CopySeg out[kMaxRanks], push[kMaxRanks];
+  blockCopyMany(push, pushPipeSegs(a, g, 0, push));
+  for (size_t k = 0; k < g.chunks; ++k) {
+    if (!blockBarrier(a)) return;
+    const int nOut = copyOutPipeSegs(a, g, k, out);
+    const int nPush = k + 1 < g.chunks ? pushPipeSegs(a, g, k + 1, push) : 0;
+    blockCopyTwo(out, nOut, push, nPush);
+  }
+  blockBarrier(a);
+}
+
 // Broadcast, LL (small): the root's packets to everyone; tokens keep every
 // rank in step (see ll.cuh).
 __global__ void __launch_bounds__(kThreads) broadcastLL(const __grid_constant__ KernelArgs a) {
@@ -105,6 +132,7 @@ void launchMovement(Path path, const KernelArgs& a, int blocks, cudaStream_t s) 
   else if (path == Path::LL) moveLL<LL16Proto><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::RootedLL) broadcastLL<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) movePush<<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::PushPipe) movePushPipe<<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Direct) broadcastDirect<<<blocks, kThreads, 0, s>>>(a);
   else broadcastSpread<<<blocks, kThreads, 0, s>>>(a);
 }

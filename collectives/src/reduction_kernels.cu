@@ -187,6 +187,38 @@ __global__ void __launch_bounds__(kThreads) reduceScatterPush(const __grid_const
   blockBarrier(a);
 }
 
+// ReduceScatter (push, pipelined; see staged.cuh): reduce(k) = chunk k of
+// my own piece and of every peer's slot, in rank order, into my output, by
+// the block's first half while its second half pushes chunk k + 1.
+template <typename T, ReduceOp Op>
+__device__ inline void reducePipeChunk(const KernelArgs& a, const PipeGeometry& g, size_t k, uint32_t nt) {
+  const Slice s = pushPipeSlice(g, a.bytes, k, blockIdx.x, gridDim.x);
+  const char* srcs[kMaxRanks];
+  for (int r = 0; r < a.nranks; ++r)
+    srcs[r] = r == a.rank ? pieceFor(a, r) + s.begin : pushPipeSlot(a, g, a.rank, r, k, s);
+  char* dst = a.recv + s.begin;
+  reduceRanksBy<T, Op>(a, srcs, &dst, 1, s.end - s.begin, threadIdx.x, nt);
+}
+
+template <typename T, ReduceOp Op>
+__global__ void __launch_bounds__(kThreads) reduceScatterPushPipe(const __grid_constant__ KernelArgs a) {
+  const PipeGeometry g = pushPipeGeometry(a.bytes, a.nranks);
+  CopySeg push[kMaxRanks];
+  blockCopyMany(push, pushPipeSegs(a, g, 0, push));
+  for (size_t k = 0; k < g.chunks; ++k) {
+    if (!blockBarrier(a)) return;
+    const int nPush = k + 1 < g.chunks ? pushPipeSegs(a, g, k + 1, push) : 0;
+    const uint32_t half = nPush ? blockDim.x / 2 : blockDim.x;
+    if (threadIdx.x < half) {
+      reducePipeChunk<T, Op>(a, g, k, half);
+    } else {
+      for (int j = 0; j < nPush; ++j)
+        deviceCopy(push[j].dst, push[j].src, push[j].bytes, threadIdx.x - half, blockDim.x - half);
+    }
+  }
+  blockBarrier(a);
+}
+
 // Reduce (staged): stage my input; the root reduces every stage.
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceStaged(const __grid_constant__ KernelArgs a) {
@@ -229,6 +261,7 @@ void launchTyped(Path path, const KernelArgs& a, int blocks, cudaStream_t s) {
   else if (path == Path::RootedLL) reduceRootedLL<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShotLL) allReduceTwoShotLL<LL16Proto, T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Push) reduceScatterPush<T, Op><<<blocks, kThreads, 0, s>>>(a);
+  else if (path == Path::PushPipe) reduceScatterPushPipe<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShot) allReduceTwoShotChunk<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::TwoShotPipe) allReduceTwoShotPipe<T, Op><<<blocks, kThreads, 0, s>>>(a);
   else if (path == Path::Direct) reduceDirect<T, Op><<<blocks, kThreads, 0, s>>>(a);

@@ -86,6 +86,11 @@ const std::vector<EnvVar>& Env::registry() {
       {"LCCL_PIPE_MIN_BYTES", nullptr, "0",
        "the Simple two-shot AllReduce (and Reduce) runs as one pipelined launch from this size "
        "on, one launch per 32 MiB chunk below; 0: beyond one chunk on 2 ranks, 128 MiB beyond"},
+      {"LCCL_PUSH_PIPE_MIN_BYTES", nullptr, "0",
+       "AllGather, ReduceScatter and AllToAll on the Simple push path run as one pipelined "
+       "launch (the peers push chunk k + 1 while each rank copies chunk k out) from this "
+       "many bytes per piece on, one launch per chunk below; 0: where each rank sends 32 MiB to "
+       "its peers (2 ranks: 32 MiB pieces, 4 ranks: 10.7 MiB)"},
       {"LCCL_DIRECT", nullptr, "1",
        "two ranks: Reduce and Broadcast stream from one rank straight into the other's stage, "
        "chunk after chunk, in one launch (the direct path). 1: at the sizes where it was "

@@ -325,6 +325,20 @@ void runPipelined(Context& ctx, lccl::Collectives& coll) {
     }
 }
 
+// AllGather and AllToAll with pieces past the pipelined push's default
+// threshold on 2 and 4 ranks (32 MiB sent to the peers: runLarge's RS
+// covers ReduceScatter), odd lengths so that the last chunk is short and,
+// for bf16, not a multiple of 16 bytes.
+void runPushPipe(Context& ctx, lccl::Collectives& coll) {
+  for (Coll cl : {Coll::AllGather, Coll::AllToAll})
+    for (DataType t : {DataType::Float32, DataType::BFloat16})
+      for (bool inPlace : {false, true}) {
+        Case c{cl, t, ReduceOp::Sum, (33u << 20) / lccl::dataTypeSize(t) + 5, inPlace, 0};
+        const std::string why = checkCase(ctx, coll, c);
+        report(ctx, caseName(c) + " (pipelined push)", why.empty(), why);
+      }
+}
+
 // Capture one AllReduce in a graph; replay it with new inputs each time.
 void runGraph(Context& ctx, lccl::Collectives& coll) {
   for (size_t count : {size_t{1000}, size_t{1} << 20, size_t{3} << 20}) {  // LL, LL128, Simple / LL128
@@ -530,6 +544,7 @@ int main(int argc, char** argv) {
       runRootedLarge(ctx, coll);
       runLL128(ctx, coll);
       runPipelined(ctx, coll);
+      runPushPipe(ctx, coll);
       runGraph(ctx, coll);
       runGraphPreMul(ctx, coll);
       runP2P(ctx, coll);

@@ -321,6 +321,48 @@ TEST(CollLayout, PipeGeometryCoversTheBuffer) {
     EXPECT_LE(2 * static_cast<size_t>(n) * twoShotSlotBytes(kPipeChunkBytes, n), kStageBytes) << n;
 }
 
+// The pipelined push: at least kPushPipeMinChunks equal chunks (16-byte
+// multiples) that cover the piece and fit a slot; every block's slice of
+// chunk k lies in chunk k, at the offsets of its slice of a full chunk, and
+// the slices of all chunks cover the piece once.
+TEST(CollLayout, PushPipeGeometry) {
+  for (int n : {2, 3, 4, 8}) {
+    const size_t slot = pushPipeSlotBytes(n);
+    for (size_t bytes : {size_t{4} << 20, (size_t{4} << 20) + 1, size_t{12345678}, slot * 5 + 7,
+                         size_t{1} << 30}) {
+      const PipeGeometry g = pushPipeGeometry(bytes, n);
+      EXPECT_EQ(g.chunkBytes % 16, 0u) << bytes;
+      EXPECT_LE(g.chunkBytes, slot) << bytes;
+      EXPECT_GE(g.chunks, kPushPipeMinChunks) << bytes;
+      EXPECT_GE(g.chunks * g.chunkBytes, bytes) << bytes;
+      EXPECT_LT((g.chunks - 1) * g.chunkBytes, bytes) << bytes;
+    }
+  }
+  EXPECT_EQ(pushPipeGeometry(0, 4).chunks, 0u);
+  // By default from 32 MiB sent to the peers: 2 ranks 32 MiB pieces, 4 ranks beyond 10 MiB
+  // (after LL128's 8 MiB pieces), never with one rank.
+  EXPECT_EQ(defaultPushPipeMinBytes(2), size_t{32} << 20);
+  EXPECT_GT(defaultPushPipeMinBytes(4), size_t{10} << 20);
+  EXPECT_LT(defaultPushPipeMinBytes(4), size_t{11} << 20);
+  EXPECT_EQ(defaultPushPipeMinBytes(1), ~size_t{0});
+  for (int blocks : {1, 7, 132}) {
+    const size_t bytes = 5 * 4096 + 13;  // a short, unaligned last chunk
+    const PipeGeometry g = pushPipeGeometry(bytes, 4);
+    std::vector<int> seen(bytes, 0);
+    for (size_t k = 0; k < g.chunks; ++k)
+      for (int b = 0; b < blocks; ++b) {
+        const Slice s = pushPipeSlice(g, bytes, k, b, blocks);
+        const Slice full = blockSlice(0, g.chunkBytes, b, blocks);
+        ASSERT_LE(s.begin, s.end);
+        if (s.end == s.begin) continue;
+        EXPECT_GE(s.begin - k * g.chunkBytes, full.begin) << k << " " << b;
+        EXPECT_LE(s.end - k * g.chunkBytes, full.end) << k << " " << b;
+        for (size_t i = s.begin; i < s.end; ++i) ++seen[i];
+      }
+    for (size_t i = 0; i < bytes; ++i) ASSERT_EQ(seen[i], 1) << "byte " << i << ", " << blocks << " blocks";
+  }
+}
+
 // Every chunk, full or short, is cut into disjoint slices that cover it, and a
 // block's slice of a short chunk lies inside its slice of a full one.
 TEST(CollLayout, PipeSlicesKeepTheirOwners) {
@@ -452,6 +494,7 @@ TEST(CollWindows, CheckSlotsClearOfTheStages) {
     EXPECT_LE(2 * static_cast<size_t>(n) * twoShotSlotBytes(kPipeChunkBytes, n), check) << n;
     EXPECT_LE(static_cast<size_t>(n) * twoShotSlotBytes(kTwoShotChunkBytes, n), check) << n;
     EXPECT_LE(static_cast<size_t>(n) * pushSlotBytes(pushChunkBytes(n)), check) << n;
+    EXPECT_LE(2 * static_cast<size_t>(n) * pushPipeSlotBytes(n), check) << n;
     EXPECT_LE(kSimpleChunkBytes, check) << n;
     EXPECT_LE(windowCheckOffset(l) + kWindowCheckBytes, l.simpleOutOffset) << n;
   }

@@ -108,14 +108,15 @@ __device__ __forceinline__ bool aligned16(const void* p) {
 // dsts[k] (k < ndst) = reduction in rank order of srcs[0..nranks), `bytes`
 // long, by this block's threads: 16-byte vectors when every address allows,
 // element by element otherwise and for the tail.
+// Threads [t0, t0 + nt) of the block do it (reduceRanks: the whole block).
 template <typename T, ReduceOp Op>
-__device__ void reduceRanks(const KernelArgs& a, const char* const* srcs, char* const* dsts,
-                            int ndst, size_t bytes) {
+__device__ void reduceRanksBy(const KernelArgs& a, const char* const* srcs, char* const* dsts,
+                              int ndst, size_t bytes, uint32_t t0, uint32_t nt) {
   bool vec = true;
   for (int r = 0; r < a.nranks; ++r) vec = vec && aligned16(srcs[r]);
   for (int k = 0; k < ndst; ++k) vec = vec && aligned16(dsts[k]);
   const size_t vecs = vec ? bytes / 16 : 0;
-  for (size_t v = threadIdx.x; v < vecs; v += blockDim.x) {
+  for (size_t v = t0; v < vecs; v += nt) {
     Pack<T, 16> in[kMaxRanks];
 #pragma unroll
     for (int r = 0; r < kMaxRanks; ++r)
@@ -129,13 +130,48 @@ __device__ void reduceRanks(const KernelArgs& a, const char* const* srcs, char* 
     for (int k = 0; k < ndst; ++k) arch::storeGlobal128(reinterpret_cast<uint4*>(dsts[k]) + v, out.raw);
   }
   using A = typename Acc<T>::type;
-  for (size_t i = vecs * 16 / sizeof(T) + threadIdx.x; i < bytes / sizeof(T); i += blockDim.x) {
+  for (size_t i = vecs * 16 / sizeof(T) + t0; i < bytes / sizeof(T); i += nt) {
     A acc = Acc<T>::widen(reinterpret_cast<const T*>(srcs[0])[i]);
     for (int r = 1; r < a.nranks; ++r)
       acc = Combine<Op>::apply(acc, Acc<T>::widen(reinterpret_cast<const T*>(srcs[r])[i]));
     const T out = Acc<T>::narrow(finish<Op>(acc, a.nranks));
     for (int k = 0; k < ndst; ++k) reinterpret_cast<T*>(dsts[k])[i] = out;
   }
+}
+
+template <typename T, ReduceOp Op>
+__device__ __forceinline__ void reduceRanks(const KernelArgs& a, const char* const* srcs,
+                                            char* const* dsts, int ndst, size_t bytes) {
+  reduceRanksBy<T, Op>(a, srcs, dsts, ndst, bytes, threadIdx.x, blockDim.x);
+}
+
+// --- pushed pipeline (AllGather, AllToAll, ReduceScatter in one launch) ----
+// Per chunk k of the pieces (pushPipeGeometry): push(k) writes my piece for
+// each peer into that peer's slot for me in half k & 1 of its stage; barrier
+// k; then the block's first half copies (or reduces) chunk k out of my slots
+// while its second half pushes chunk k + 1. Reuse is safe: push(k + 2) into
+// a half follows barrier k + 1, which every rank passes only after its
+// copy-out of chunk k. Block b touches the same slot offsets in every chunk
+// (pushPipeSlice), so it meets only its namesakes at the barriers. A final
+// barrier keeps the slots until every rank has copied its last chunk.
+
+// Rank `sender`'s slot of chunk k in rank q's stage, at slice `s` of the chunk.
+__device__ __forceinline__ char* pushPipeSlot(const KernelArgs& a, const PipeGeometry& g, int q,
+                                              int sender, size_t k, const Slice& s) {
+  const size_t slot = pushPipeSlotBytes(a.nranks);
+  return stageOf(a, q) + ((k & 1) * static_cast<size_t>(a.nranks) + sender) * slot +
+         (s.begin - k * g.chunkBytes);
+}
+
+// push(k): my block's slice of chunk k of each peer's piece into its slot.
+__device__ inline int pushPipeSegs(const KernelArgs& a, const PipeGeometry& g, size_t k, CopySeg* segs) {
+  const Slice s = pushPipeSlice(g, a.bytes, k, blockIdx.x, gridDim.x);
+  int n = 0;
+  for (int i = 1; i < a.nranks; ++i) {
+    const int q = (a.rank + i) % a.nranks;
+    segs[n++] = {pushPipeSlot(a, g, q, a.rank, k, s), pieceFor(a, q) + s.begin, s.end - s.begin};
+  }
+  return n;
 }
 
 }  // namespace lccl::detail
