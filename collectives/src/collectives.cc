@@ -291,6 +291,14 @@ bool directServes(Kind k, size_t piece, int mode) {
   return piece >= kDirectFromBytes || (k == Kind::Reduce && piece <= detail::kDirectMinChunk);
 }
 
+// Three ranks and more: where the chain (the direct path relayed from rank
+// to rank) serves Broadcast beyond LL16 and LL128. Every link then carries
+// the data once, against the scatter + gather's twice on the root's links.
+bool chainServes(size_t piece, int mode) {
+  if (mode != 1) return mode >= 2;
+  return piece > detail::kBroadcastLL128MaxBytes;
+}
+
 Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice,
                 const detail::SizeLimits& lim) {
   if (op.kind == Kind::AllReduce) {
@@ -305,13 +313,15 @@ Path choosePath(const CollOp& op, size_t piece, int nranks, Choice arChoice,
   // (rootedLL128Serves), then Reduce staged (two barriers) for mid sizes;
   // for large ones the two-shot push with the shards reduced into the root,
   // which spreads the traffic over every link instead of converging on the
-  // root's. Broadcast: scatter + gather through the stages.
+  // root's. Broadcast: scatter + gather through the stages up to 8 MiB, a
+  // chain beyond (chainServes).
   const bool rooted = op.kind == Kind::Reduce || op.kind == Kind::Broadcast;
   if (rooted && piece <= std::min(detail::llCapacity(nranks), lim.llTotal)) return Path::RootedLL;
   if (rooted && (lim.protos & detail::protoBit(detail::Proto::LL128)) &&
       detail::rootedLL128Serves(piece, nranks, op.kind == Kind::Broadcast))
     return Path::TwoShotLL128;
   if (rooted && nranks == 2 && directServes(op.kind, piece, lim.direct)) return Path::Direct;
+  if (op.kind == Kind::Broadcast && nranks >= 3 && chainServes(piece, lim.direct)) return Path::Direct;
   if (op.kind == Kind::Reduce) return piece >= kRootedSpreadBytes ? twoShotPath(piece, lim) : Path::Staged;
   if (op.kind == Kind::Broadcast) return Path::Staged;
   // AllGather, ReduceScatter, AllToAll: LL, then LL128, then Simple, as far
@@ -530,7 +540,9 @@ void Collectives::Impl::enqueueInNode(const CollOp& op) {
     a.send = static_cast<const char*>(op.send) + (op.send ? off : 0);
     a.recv = static_cast<char*>(op.recv) + (op.recv ? off : 0);
     a.bytes = std::min(plan.chunk, piece - off);
-    if (plan.path == Path::Direct) a.chunk = detail::directChunkBytes(a.bytes, limits.directChunk);
+    if (plan.path == Path::Direct)
+      a.chunk = nranks == 2 ? detail::directChunkBytes(a.bytes, limits.directChunk)
+                            : detail::chainChunkBytes(a.bytes, limits.directChunk);
     launchChunk(op, a, plan.path, plan.blocks);
   }
 }

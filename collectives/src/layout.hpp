@@ -230,6 +230,19 @@ LCCL_HOST_DEVICE size_t directChunkBytes(size_t bytes, size_t chosen) {
   c = (c + 15) / 16 * 16;
   return c > bytes ? (bytes + 15) / 16 * 16 : c;
 }
+// Chains (Broadcast on 3+ ranks): every hop adds a chunk before the last
+// rank's first, so chunks are smaller: 1/16 of the call within [2 MiB,
+// 4 MiB] (`chosen` as above).
+constexpr size_t kChainMinChunk = 2u << 20;
+constexpr size_t kChainMaxChunk = 4u << 20;
+LCCL_HOST_DEVICE size_t chainChunkBytes(size_t bytes, size_t chosen) {
+  if (chosen) return directChunkBytes(bytes, chosen);
+  size_t c = bytes / 16;
+  if (c < kChainMinChunk) c = kChainMinChunk;
+  if (c > kChainMaxChunk) c = kChainMaxChunk;
+  c = (c + 15) / 16 * 16;
+  return c > bytes ? (bytes + 15) / 16 * 16 : c;
+}
 struct DirectGeometry {
   size_t chunkBytes;  // multiple of 16; the last chunk may be shorter
   size_t chunks;

@@ -104,13 +104,23 @@ __global__ void __launch_bounds__(kThreads) broadcastSpread(const __grid_constan
   blockBarrier(a);
 }
 
-// Broadcast, two ranks, direct (device/direct.cuh): the root streams its
-// input into the other rank's stage (half of each block) while copying it
-// into its own output (the other half; nothing when in place); the other
-// rank copies each chunk out of its stage.
+// Broadcast, direct (device/direct.cuh): a chain in rank order from the root
+// (two ranks: the root and the other). The root streams its input into the
+// next rank's stage (half of each block) while copying it into its own
+// output (the other half; nothing when in place); a relay copies each chunk
+// out of its stage into its output and into the next rank's stage side by
+// side; the last rank copies each chunk out of its stage.
 __global__ void __launch_bounds__(kThreads) broadcastDirect(const __grid_constant__ KernelArgs a) {
-  const DirectCall d = directBegin(a);
-  if (a.rank == a.root) {
+  const DirectCall d = directChainBegin(a, a.root);
+  if (d.down >= 0 && d.up >= 0) {
+    directRelay(a, d, [&](const Slice& s, const char* in, char* out) {
+      const CopySeg push{out, in, s.end - s.begin};
+      const CopySeg mine{a.recv + s.begin, in, s.end - s.begin};
+      blockCopyTwo(&push, 1, &mine, 1);
+    });
+    return;
+  }
+  if (d.up < 0) {
     const bool copy = a.recv != a.send;
     directProduce(a, d, [&](const Slice& s, char* slot) {
       const CopySeg push{slot, a.send + s.begin, s.end - s.begin};

@@ -239,7 +239,7 @@ __global__ void __launch_bounds__(kThreads) reduceStaged(const __grid_constant__
 // input, in rank order, into its output.
 template <typename T, ReduceOp Op>
 __global__ void __launch_bounds__(kThreads) reduceDirect(const __grid_constant__ KernelArgs a) {
-  const DirectCall d = directBegin(a);
+  const DirectCall d = directBegin(a, 1 - a.root);
   if (a.rank != a.root) {
     directProduce(a, d, [&](const Slice& s, char* slot) {
       blockCopy(slot, a.send + s.begin, s.end - s.begin);
@@ -249,7 +249,7 @@ __global__ void __launch_bounds__(kThreads) reduceDirect(const __grid_constant__
   directConsume(a, d, [&](const Slice& s, const char* slot) {
     const char* srcs[kMaxRanks];
     srcs[a.rank] = a.send + s.begin;
-    srcs[d.peer] = slot;
+    srcs[d.up] = slot;
     char* dst = a.recv + s.begin;
     reduceRanks<T, Op>(a, srcs, &dst, 1, s.end - s.begin);
   });

@@ -93,11 +93,13 @@ const std::vector<EnvVar>& Env::registry() {
        "its peers (2 ranks: 32 MiB pieces, 4 ranks: 10.7 MiB)"},
       {"LCCL_DIRECT", nullptr, "1",
        "two ranks: Reduce and Broadcast stream from one rank straight into the other's stage, "
-       "chunk after chunk, in one launch (the direct path). 1: at the sizes where it was "
-       "measured ahead, 2: at every size beyond LL, 0: never (staged and two-shot paths)"},
+       "chunk after chunk, in one launch (the direct path); more ranks: Broadcast streams "
+       "along a chain from the root in rank order (each rank relays to the next). 1: at the "
+       "sizes where it was measured ahead (more ranks: beyond 8 MiB), 2: at every size beyond "
+       "LL, 0: never (staged and two-shot paths)"},
       {"LCCL_DIRECT_CHUNK_BYTES", nullptr, "0",
        "bytes per chunk of that direct path (64 KiB to 32 MiB); 0: 1/4 of the call within "
-       "[4 MiB, 16 MiB]"},
+       "[4 MiB, 16 MiB] on two ranks, 1/16 within [2 MiB, 4 MiB] along a chain"},
       {"LCCL_PLAN_DIR", nullptr, "",
        "directory of execution plans (*.json, docs/plan-format.md); lccl's libnccl.so.2 runs a "
        "collective through the first plan that serves it instead of the built-in algorithms"},

@@ -416,6 +416,18 @@ TEST(CollLayout, DirectGeometryAndSlices) {
   EXPECT_EQ(directChunkBytes(size_t{8} << 20, 0), kDirectMinChunk);
   EXPECT_EQ(directChunkBytes(size_t{32} << 20, 0), size_t{8} << 20);
   EXPECT_EQ(directChunkBytes(size_t{1} << 30, 1000001), 1000016u);
+  // Chains: 1/16 of the call within [2 MiB, 4 MiB], never past the call, chosen as above.
+  EXPECT_EQ(chainChunkBytes(size_t{16} << 20, 0), kChainMinChunk);
+  EXPECT_EQ(chainChunkBytes(size_t{48} << 20, 0), size_t{3} << 20);
+  EXPECT_EQ(chainChunkBytes(size_t{1} << 30, 0), kChainMaxChunk);
+  EXPECT_EQ(chainChunkBytes(1000, 0), 1008u);
+  EXPECT_EQ(chainChunkBytes(size_t{1} << 30, 1000001), 1000016u);
+  for (size_t bytes : sizes) {
+    const DirectGeometry g = directGeometry(bytes, chainChunkBytes(bytes, 0));
+    EXPECT_GE(g.chunks * g.chunkBytes, bytes) << bytes;
+    EXPECT_GE(g.slots, 2u) << bytes;
+    EXPECT_LE(g.slots * g.chunkBytes, kStageBytes) << bytes;
+  }
   for (size_t bytes : {size_t{1}, (size_t{5} << 20) + 7, (size_t{9} << 20) + 4})
     for (int blocks : {1, 7, 132}) {
       const DirectGeometry g = directGeometry(bytes, directChunkBytes(bytes, 1u << 20));
