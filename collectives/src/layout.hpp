@@ -196,16 +196,21 @@ LCCL_HOST_DEVICE PipeGeometry pushPipeGeometry(size_t piece, int nranks) {
   const size_t c = ((piece + k - 1) / k + 15) / 16 * 16;
   return {c, (piece + c - 1) / c};
 }
-// Block `block`'s slice of chunk k of a piece of `bytes`: its slice of a full
-// chunk, clipped to the piece, so that a block touches the same slot offsets
-// in every chunk (the short last one too) and only its namesakes' on peers.
-LCCL_HOST_DEVICE Slice pushPipeSlice(const PipeGeometry& g, size_t bytes, size_t k, int block,
-                                     int blocks) {
-  const size_t begin = k * g.chunkBytes;
-  Slice s = blockSlice(begin, begin + g.chunkBytes, block, blocks);
+// Block `block`'s slice of chunk k (chunks of `chunkBytes`) of a buffer of
+// `bytes`: its slice of a full chunk, clipped to the buffer, so that every
+// chunk (the short last one too) is cut the same way and a block touches the
+// same slot offsets in every chunk, which only its namesakes on the peers
+// touch too (the pipelined push and the direct path reuse slots on that).
+LCCL_HOST_DEVICE Slice chunkSlice(size_t chunkBytes, size_t bytes, size_t k, int block, int blocks) {
+  const size_t begin = k * chunkBytes;
+  Slice s = blockSlice(begin, begin + chunkBytes, block, blocks);
   if (s.begin > bytes) s.begin = bytes;
   if (s.end > bytes) s.end = bytes;
   return s;
+}
+LCCL_HOST_DEVICE Slice pushPipeSlice(const PipeGeometry& g, size_t bytes, size_t k, int block,
+                                     int blocks) {
+  return chunkSlice(g.chunkBytes, bytes, k, block, blocks);
 }
 
 // The direct path of two ranks (Reduce, Broadcast): one producer streams its
@@ -254,17 +259,10 @@ LCCL_HOST_DEVICE DirectGeometry directGeometry(size_t bytes, size_t chunk) {
   return {chunk, (bytes + chunk - 1) / chunk, kStageBytes / chunk};
 }
 
-// Block `block`'s slice of chunk k of a direct call: its slice of a full
-// chunk, clipped to the buffer, so that every chunk (the short last one too)
-// is cut the same way and a reused slot is only ever touched by the block
-// that used it before.
+// Block `block`'s slice of chunk k of a direct call (chunkSlice).
 LCCL_HOST_DEVICE Slice directSlice(const DirectGeometry& g, size_t bytes, size_t k, int block,
                                    int blocks) {
-  const size_t begin = k * g.chunkBytes;
-  Slice s = blockSlice(begin, begin + g.chunkBytes, block, blocks);
-  if (s.begin > bytes) s.begin = bytes;
-  if (s.end > bytes) s.end = bytes;
-  return s;
+  return chunkSlice(g.chunkBytes, bytes, k, block, blocks);
 }
 
 // Number of chunks (>= 1 for non-empty input) of a two-shot AllReduce.

@@ -111,8 +111,9 @@ TEST(ExecutorProgram, PacketOpsAreFlaggedWithTheirWriters) {
       const OpKind k = a.ops[i].kind;
       const bool packet = k == OpKind::PutPackets || k == OpKind::ReadPackets || k == OpKind::ReducePackets;
       EXPECT_EQ((a.ops[i].reserved & exec::kOpPacketPath) != 0, packet) << pl.name << " op " << i;
-      if (k == OpKind::ReadPackets || k == OpKind::ReducePackets)
+      if (k == OpKind::ReadPackets || k == OpKind::ReducePackets) {
         EXPECT_EQ(a.opPeer[i], (r + 3) % 4) << "rank " << r << " op " << i;  // the ring's previous rank
+      }
     }
   }
   auto twoshot = generated("allreduce-twoshot", 4, Protocol::Simple);
@@ -121,7 +122,9 @@ TEST(ExecutorProgram, PacketOpsAreFlaggedWithTheirWriters) {
   exec::analyseProgram(p, twoshot.variants[0].plan, 0, a);
   for (size_t i = 0; i < a.ops.size(); ++i) {
     EXPECT_EQ(a.ops[i].reserved, 0) << "op " << i;
-    if (a.ops[i].kind == OpKind::Wait) EXPECT_GE(a.opPeer[i], 1);
+    if (a.ops[i].kind == OpKind::Wait) {
+      EXPECT_GE(a.opPeer[i], 1);
+    }
   }
 }
 
