@@ -96,7 +96,7 @@ const std::vector<EnvVar>& Env::registry() {
        "chunk after chunk, in one launch (the direct path); more ranks: Broadcast streams "
        "along a chain from the root in rank order (each rank relays to the next). 1: at the "
        "sizes where it was measured ahead (more ranks: beyond 8 MiB), 2: at every size beyond "
-       "LL, 0: never (staged and two-shot paths)"},
+       "LL (more ranks: beyond LL16 and LL128), 0: never (staged and two-shot paths)"},
       {"LCCL_DIRECT_CHUNK_BYTES", nullptr, "0",
        "bytes per chunk of that direct path (64 KiB to 32 MiB); 0: 1/4 of the call within "
        "[4 MiB, 16 MiB] on two ranks, 1/16 within [2 MiB, 4 MiB] along a chain"},
